@@ -1,0 +1,223 @@
+/**
+ * The frame every write use case runs in: load (or adopt) the record, take the per-service lock with
+ * a conditional write, do the work on a draft, then commit the draft and an audit event in one
+ * conditional transaction — success or failure, so the record always tells what happened.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GrayConfig, ServiceConfig } from '../config.js';
+import { findService } from '../config.js';
+import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { adoptFromCluster } from './adopt.js';
+import { GrayError, ReleaseConflictError, ServiceBusyError } from './errors.js';
+import type { Clock, Cluster, ProgressEvent, ReleaseStore } from './ports.js';
+import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
+
+/** What use cases need from the world. `clusterFor` picks the cluster a service lives in. */
+export interface ReleaseDeps {
+  config: GrayConfig;
+  store: ReleaseStore;
+  clusterFor: (service: ServiceConfig) => Cluster;
+  clock: Clock;
+  /** Called as a long operation progresses ("rolling out green: 1/2 ready"). */
+  onProgress?: (event: ProgressEvent) => void | Promise<void>;
+  /** Poll interval of rollout waits, milliseconds (default 1000). */
+  pollMs?: number;
+  /** Makes operation and audit ids (default: random UUIDs). */
+  newId?: () => string;
+}
+
+/** Fields every write use case takes. */
+export interface OperationInput {
+  service: string;
+  /** Who asked: a Slack user id or a local user name. */
+  actor: string;
+  /** Id of an operation recorded earlier (the Slack ack path) that already holds the lock. */
+  operationId?: string;
+}
+
+/** Handed to a use case's work: the service, its cluster and a mutable draft of the record. */
+export interface OperationContext {
+  service: ServiceConfig;
+  cluster: Cluster;
+  draft: ReleaseRecord;
+  operationId: string;
+  /** Epoch seconds at the start of the operation. */
+  startedAt: number;
+  /** Reports progress to `deps.onProgress`. */
+  progress(message: string): Promise<void>;
+  /** Persists the draft now, still holding the lock (records intent before a long cluster change). */
+  checkpoint(): Promise<void>;
+}
+
+/** A finished write: the committed record and a one-line human result. */
+export interface OperationDone {
+  kind: 'done';
+  service: string;
+  operationId: string;
+  message: string;
+  record: ReleaseRecord;
+}
+
+const nowSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+
+/** Formats epoch seconds as `HH:MM` UTC for messages. */
+export function clockTime(epochSeconds: number): string {
+  return `${new Date(epochSeconds * 1000).toISOString().slice(11, 16)} UTC`;
+}
+
+/** Loads a service's record, adopting the live cluster state on first use. Throws GrayErrors. */
+export async function loadRecord(
+  deps: ReleaseDeps,
+  service: ServiceConfig,
+  cluster: Cluster,
+  actor: string,
+): Promise<ReleaseRecord> {
+  const existing = await deps.store.get(service.name);
+  if (existing) return existing;
+  const adopted = await adoptFromCluster(service, cluster, actor, nowSeconds(deps.clock));
+  try {
+    await deps.store.save(
+      adopted,
+      undefined,
+      audit(deps, adopted, actor, 'adopt', 'adopt live state', 'succeeded'),
+    );
+    return adopted;
+  } catch (error) {
+    if (!(error instanceof ReleaseConflictError)) throw error;
+    const raced = await deps.store.get(service.name);
+    if (!raced) throw error;
+    return raced;
+  }
+}
+
+function audit(
+  deps: ReleaseDeps,
+  record: ReleaseRecord,
+  actor: string,
+  action: string,
+  summary: string,
+  result: AuditResult,
+  extra: { before?: ReleaseRecord; reason?: string; operationId?: string } = {},
+) {
+  return {
+    service: record.service,
+    at: deps.clock.now(),
+    id: (deps.newId ?? randomUUID)(),
+    actor,
+    action,
+    summary,
+    result,
+    ...(extra.reason ? { reason: extra.reason } : {}),
+    ...(extra.before ? { before: snapshotOf(extra.before) } : {}),
+    after: snapshotOf(record),
+    ...(extra.operationId ? { operationId: extra.operationId } : {}),
+  };
+}
+
+/**
+ * Runs `work` under the service lock and records its outcome. `action`/`summary` name the operation
+ * ("weight", "weight 25"); `budgetSeconds` bounds how long the lock is held before it counts as stale.
+ * Throws UnknownServiceError, ServiceBusyError, ReleaseConflictError, or whatever `work` throws
+ * (after recording it as refused or failed).
+ */
+export async function runOperation(
+  deps: ReleaseDeps,
+  input: OperationInput & { action: string; summary: string; budgetSeconds?: number },
+  work: (ctx: OperationContext) => Promise<string>,
+): Promise<OperationDone> {
+  const service = findService(deps.config, input.service);
+  const cluster = deps.clusterFor(service);
+  const record = await loadRecord(deps, service, cluster, input.actor);
+  const startedAt = nowSeconds(deps.clock);
+  const operationId = input.operationId ?? (deps.newId ?? randomUUID)();
+  let locked = record;
+  if (record.lock?.operationId !== operationId) {
+    if (record.lock && record.lock.expiresAt > startedAt) {
+      const { summary, requester, since } = record.lock;
+      throw new ServiceBusyError(
+        `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
+      );
+    }
+    const lock = {
+      operationId,
+      action: input.action,
+      summary: input.summary,
+      requester: input.actor,
+      since: startedAt,
+      expiresAt: startedAt + (input.budgetSeconds ?? 300),
+    };
+    locked = { ...record, lock, version: record.version + 1 };
+    try {
+      await deps.store.save(locked, record.version);
+    } catch (error) {
+      if (error instanceof ReleaseConflictError) {
+        throw new ReleaseConflictError(
+          `${input.summary}: ${service.name} changed while the operation was starting; check /gray status and retry`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+  const draft: ReleaseRecord = structuredClone(locked);
+  const ctx: OperationContext = {
+    service,
+    cluster,
+    draft,
+    operationId,
+    startedAt,
+    progress: async (message) => {
+      await deps.onProgress?.({ service: service.name, operationId, message });
+    },
+    checkpoint: async () => {
+      const next = { ...structuredClone(draft), version: locked.version + 1 };
+      await deps.store.save(next, locked.version);
+      locked = next;
+      draft.version = next.version;
+    },
+  };
+  const finish = async (result: AuditResult, message: string) => {
+    const { lock: _released, ...rest } = draft;
+    const final: ReleaseRecord = {
+      ...rest,
+      version: locked.version + 1,
+      updatedAt: nowSeconds(deps.clock),
+      updatedBy: input.actor,
+    };
+    const event = audit(deps, final, input.actor, input.action, input.summary, result, {
+      before: record,
+      operationId,
+      ...(result === 'succeeded' ? {} : { reason: message }),
+    });
+    await deps.store.save(final, locked.version, event);
+    return final;
+  };
+  let message: string;
+  try {
+    message = await work(ctx);
+  } catch (error) {
+    const refused =
+      error instanceof GrayError &&
+      ['invalid_input', 'refused', 'not_ready', 'route_missing'].includes(error.code);
+    try {
+      await finish(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
+    } catch (recordError) {
+      // The original error matters more to the user; the stale lock expires and the sweeper reconciles.
+      (error as { recordError?: unknown }).recordError = recordError;
+    }
+    throw error;
+  }
+  const final = await finish('succeeded', message);
+  return { kind: 'done', service: service.name, operationId, message, record: final };
+}
+
+/** Reads the live weights and header route of the service's VirtualService; undefined if it is missing. */
+export async function readLiveRouting(ctx: Pick<OperationContext, 'service' | 'cluster'>) {
+  const vs = await ctx.cluster.read({
+    kind: 'VirtualService',
+    namespace: ctx.service.namespace,
+    name: ctx.service.virtualService,
+  });
+  if (!vs) return undefined;
+  return { vs, weights: readWeights(ctx.service, vs), headerRoute: readHeaderRoute(ctx.service, vs) };
+}

@@ -1,0 +1,92 @@
+import { findService } from '../config.js';
+import { planHeaderRoute } from '../istio/virtual-service.js';
+import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
+import { InvalidInputError, ReleaseRefusedError } from './errors.js';
+import { requireSlotReady } from './readiness.js';
+import { virtualServiceRef } from './refs.js';
+import { type HeaderRoute, otherSlot } from './types.js';
+
+// RFC 9110 §5.6.2 token characters; stored lower-case (HTTP/2 and Envoy lower-case header names).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+// Header names Envoy owns or rewrites; matching on them does not do what a user expects.
+const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'te', 'upgrade']);
+
+/** Checks and lower-cases a header name (RFC 9110 token); throws InvalidInputError. */
+export function parseHeaderName(input: string): string {
+  const name = input.trim().toLowerCase();
+  if (!TOKEN.test(name) || name.startsWith(':') || RESERVED.has(name)) {
+    throw new InvalidInputError(
+      `header name "${input}" is not usable; use a custom header such as x-latest-version (letters, digits, -)`,
+    );
+  }
+  return name;
+}
+
+/** Checks an exact-match header value: 1–256 visible ASCII characters; throws InvalidInputError. */
+export function parseHeaderValue(input: string): string {
+  if (!/^[\x21-\x7e]([\x20-\x7e]{0,254}[\x21-\x7e])?$/.test(input)) {
+    throw new InvalidInputError(`header value "${input}" must be 1–256 visible characters, like true`);
+  }
+  return input;
+}
+
+/** Input of setHeaderRoute: one header value, or a user cohort on the service's `userHeader`. */
+export type HeaderRouteInput = OperationInput & ({ header: string; value: string } | { users: string[] });
+
+function describe(route: HeaderRoute): string {
+  return route.values.length === 1
+    ? `${route.header}=${route.values[0]}`
+    : `${route.header} in (${route.values.join(', ')})`;
+}
+
+/**
+ * setHeaderRoute(service, header=value | users): adds or replaces gray's named header route, placed
+ * just before the default route, sending matching requests to the new slot whatever the weights
+ * (seed: route `latest`, header `x-latest-version` exact "true"). Applying it twice leaves one route.
+ * Throws InvalidInputError, ReleaseRefusedError, SlotNotReadyError.
+ */
+export async function setHeaderRoute(deps: ReleaseDeps, input: HeaderRouteInput): Promise<OperationDone> {
+  const service = findService(deps.config, input.service);
+  const partial =
+    'users' in input
+      ? {
+          header: service.userHeader,
+          values: [...new Set(input.users.map((u) => parseHeaderValue(u.trim())))],
+        }
+      : { header: parseHeaderName(input.header), values: [parseHeaderValue(input.value)] };
+  if (partial.values.length === 0 || partial.values.length > 50) {
+    throw new InvalidInputError(
+      'users: give 1 to 50 user ids separated by commas, like /gray route address-service users u1,u2',
+    );
+  }
+  const summary = `route header ${partial.header}`;
+  return runOperation(deps, { ...input, action: 'route', summary, budgetSeconds: 120 }, async (ctx) => {
+    const target = otherSlot(ctx.draft.live);
+    const state = ctx.draft.slots[target];
+    if (!state || state.status === 'deleted' || state.status === 'scaled-down') {
+      throw new ReleaseRefusedError(
+        `route: ${service.name} has no release in ${target}; deploy one first with /gray deploy ${service.name} ${target} <version>`,
+      );
+    }
+    await requireSlotReady(ctx, target, 'route');
+    const route: HeaderRoute = { ...partial, slot: target };
+    await ctx.cluster.edit(virtualServiceRef(service), planHeaderRoute(service, route));
+    ctx.draft.headerRoute = route;
+    if (ctx.draft.phase === 'stable' || ctx.draft.phase === 'rolled-back') ctx.draft.phase = 'ready';
+    return `${service.name}: requests with ${describe(route)} go to ${target} (${state.version}); the rest follow the weights`;
+  });
+}
+
+/** clearHeaderRoute(service): removes gray's header route (nothing else); a no-op if there is none. */
+export async function clearHeaderRoute(deps: ReleaseDeps, input: OperationInput): Promise<OperationDone> {
+  const service = findService(deps.config, input.service);
+  return runOperation(
+    deps,
+    { ...input, action: 'route', summary: 'route off', budgetSeconds: 120 },
+    async (ctx) => {
+      await ctx.cluster.edit(virtualServiceRef(service), planHeaderRoute(service, undefined));
+      delete ctx.draft.headerRoute;
+      return `${service.name}: header route removed; traffic follows the weights only`;
+    },
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * The ports through which the release domain talks to the world. Adapters implement them:
+ * `DynamoDbReleaseStore` (store/), `KubernetesCluster` (kubernetes/); tests use in-memory ones.
+ */
+import type { AuditEvent, ReleaseRecord } from './types.js';
+
+/** Kinds of Kubernetes object gray reads or writes. */
+export type ObjectKind = 'Deployment' | 'Service' | 'DestinationRule' | 'VirtualService';
+
+/** Names one namespaced object. */
+export interface ObjectRef {
+  kind: ObjectKind;
+  namespace: string;
+  name: string;
+}
+
+/** A Kubernetes object as plain JSON; `spec`/`status` are narrowed by the istio/ editors. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+  [field: string]: unknown;
+}
+
+/** One RFC 6902 JSON Patch operation. */
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/** Computes the JSON Patch to apply to the freshly read object; `[]` means "nothing to change". */
+export type PatchPlan = (current: KubeObject) => JsonPatchOp[];
+
+/**
+ * The cluster, as the domain sees it. Implementations retry transient faults (429, 5xx, resets)
+ * within the operation's budget and translate API errors to GrayErrors.
+ */
+export interface Cluster {
+  /** Reads an object; `undefined` when it does not exist (404). */
+  read(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** Creates an object; throws ReleaseConflictError when it already exists (409 AlreadyExists). */
+  create(object: KubeObject): Promise<KubeObject>;
+  /**
+   * Reads the object, asks `plan` for a guarded JSON Patch and applies it; on 409 or a failed
+   * `test` op, re-reads and re-plans, at most 5 attempts, then throws ReleaseConflictError.
+   * Throws ResourceNotFoundError when the object does not exist. Returns the object after the edit.
+   */
+  edit(ref: ObjectRef, plan: PatchPlan): Promise<KubeObject>;
+  /** Deletes an object; a missing object is not an error. */
+  remove(ref: ObjectRef): Promise<void>;
+}
+
+/** Writes of the release record, every one conditional on `version`. */
+export interface ReleaseStore {
+  /** Reads a service's release record; `undefined` when gray has never seen the service. */
+  get(service: string): Promise<ReleaseRecord | undefined>;
+  /**
+   * Writes `record` if the stored version equals `expectedVersion` (`undefined`: the record must not
+   * exist yet), together with `audit` when given (one transaction). Throws ReleaseConflictError when
+   * the condition fails. The caller sets `record.version` (normally `expectedVersion + 1`).
+   */
+  save(record: ReleaseRecord, expectedVersion: number | undefined, audit?: AuditEvent): Promise<void>;
+  /** Appends an audit event on its own (refusals, failures before any state change). */
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Returns the newest `limit` audit events of a service, newest first. */
+  history(service: string, limit: number): Promise<AuditEvent[]>;
+}
+
+/** Time, injectable so tests control it. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Progress of a running operation, e.g. "rolling out green: 1/3 ready". */
+export interface ProgressEvent {
+  service: string;
+  operationId: string;
+  message: string;
+}

@@ -1,0 +1,112 @@
+import { findService } from '../config.js';
+import { type RolloutProgress, readRolloutProgress } from '../istio/deployment.js';
+import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { adoptFromCluster } from './adopt.js';
+import type { ReleaseDeps } from './context.js';
+import { deploymentRef, virtualServiceRef } from './refs.js';
+import {
+  type AuditEvent,
+  type HeaderRoute,
+  type ReleaseRecord,
+  SLOTS,
+  type Slot,
+  type Weights,
+} from './types.js';
+
+/** What `status` shows: the record, what runs, and where the two disagree. */
+export interface ReleaseStatus {
+  service: string;
+  /** The recorded state (adopted from the cluster, unsaved, when gray has no record yet). */
+  record: ReleaseRecord;
+  recorded: boolean;
+  live: {
+    virtualService: boolean;
+    weights?: Weights;
+    headerRoute?: HeaderRoute;
+    slots: Partial<Record<Slot, RolloutProgress>>;
+  };
+  /** Human-readable differences between record and cluster; empty when they agree. */
+  drift: string[];
+}
+
+const headerText = (route: HeaderRoute | undefined): string =>
+  route ? `${route.header}=${route.values.join('|')} → ${route.slot}` : 'none';
+
+/** Compares a record with the live routing and Deployments; returns one line per difference. */
+export function findDrift(record: ReleaseRecord, live: ReleaseStatus['live']): string[] {
+  const drift: string[] = [];
+  if (
+    live.weights &&
+    (live.weights.blue !== record.weights.blue || live.weights.green !== record.weights.green)
+  ) {
+    drift.push(
+      `weights: recorded blue ${record.weights.blue}/green ${record.weights.green}, live blue ${live.weights.blue}/green ${live.weights.green}`,
+    );
+  }
+  if (live.virtualService && headerText(record.headerRoute) !== headerText(live.headerRoute)) {
+    drift.push(
+      `header route: recorded ${headerText(record.headerRoute)}, live ${headerText(live.headerRoute)}`,
+    );
+  }
+  for (const slot of SLOTS) {
+    const state = record.slots[slot];
+    const running = live.slots[slot];
+    if (
+      state &&
+      state.status !== 'deleted' &&
+      state.status !== 'failed' &&
+      running?.image &&
+      running.image !== state.image
+    ) {
+      drift.push(`${slot} image: recorded ${state.image}, live ${running.image}`);
+    }
+    if (state && state.status !== 'deleted' && !running)
+      drift.push(`${slot}: recorded ${state.version}, Deployment missing`);
+  }
+  return drift;
+}
+
+/**
+ * status(service): recorded state, live weights and header route from the VirtualService, rollout
+ * progress of both slots and drift. Reads only; never writes. Throws UnknownServiceError.
+ */
+export async function getStatus(deps: ReleaseDeps, input: { service: string }): Promise<ReleaseStatus> {
+  const service = findService(deps.config, input.service);
+  const cluster = deps.clusterFor(service);
+  const [stored, vs, ...deployments] = await Promise.all([
+    deps.store.get(service.name),
+    cluster.read(virtualServiceRef(service)),
+    ...SLOTS.map((slot) => cluster.read(deploymentRef(service, slot))),
+  ]);
+  const slots: ReleaseStatus['live']['slots'] = {};
+  SLOTS.forEach((slot, index) => {
+    const deployment = deployments[index];
+    if (deployment) slots[slot] = readRolloutProgress(service, deployment);
+  });
+  const headerRoute = vs ? readHeaderRoute(service, vs) : undefined;
+  const live: ReleaseStatus['live'] = {
+    virtualService: vs !== undefined,
+    ...(vs ? { weights: readWeights(service, vs) } : {}),
+    ...(headerRoute ? { headerRoute } : {}),
+    slots,
+  };
+  const record =
+    stored ?? (await adoptFromCluster(service, cluster, 'status', Math.floor(deps.clock.now() / 1000)));
+  return {
+    service: service.name,
+    record,
+    recorded: stored !== undefined,
+    live,
+    drift: stored ? findDrift(stored, live) : [],
+  };
+}
+
+/** history(service, n): the newest `limit` audit events (1–100), newest first. Throws UnknownServiceError. */
+export async function getHistory(
+  deps: ReleaseDeps,
+  input: { service: string; limit?: number },
+): Promise<AuditEvent[]> {
+  const service = findService(deps.config, input.service);
+  const limit = Math.min(Math.max(Math.trunc(input.limit ?? 10), 1), 100);
+  return deps.store.history(service.name, limit);
+}
