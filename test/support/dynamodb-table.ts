@@ -3,58 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
-  type CreateTableCommandInput,
   DeleteTableCommand,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
-  type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { grayTableDefinition } from '../../functions/store/table.js';
 import { dynamoDbLocalClientConfig } from './dynamodb-local.js';
 
-/** gray's single-table layout: the CreateTable input plus the TTL setting (applied right after). */
-export interface GrayTableDefinition {
-  createTable: CreateTableCommandInput;
-  timeToLive: UpdateTimeToLiveCommandInput;
-}
-
-/**
- * The production table layout, in one place: `pk`/`sk` (S) keys; sparse GSI `gsi1` on `gsi1pk`/`gsi1sk`
- * (S, projection ALL) that the sweeper queries by teardown due time; on-demand billing; TTL on
- * `expiresAt` (epoch seconds).
- */
-export function grayTableDefinition(tableName: string): GrayTableDefinition {
-  return {
-    createTable: {
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gsi1pk', AttributeType: 'S' },
-        { AttributeName: 'gsi1sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    },
-    timeToLive: {
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    },
-  };
-}
+// The layout is production code (functions/store/table.ts); tests build the same table.
+export { type GrayTableDefinition, grayTableDefinition } from '../../functions/store/table.js';
 
 /** Counts HTTP requests (retries included) by DynamoDB operation name, e.g. `{ PutItem: 2, Query: 1 }`. */
 export interface RequestCounter {

@@ -1,0 +1,228 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Service,
+} from '@kubernetes/client-node';
+import pRetry from 'p-retry';
+import { ReleaseConflictError, ResourceNotFoundError } from '../release/errors.js';
+import type { Cluster, JsonPatchOp, KubeObject, ObjectKind, ObjectRef, PatchPlan } from '../release/ports.js';
+import {
+  apiStatusCode,
+  isEditConflict,
+  isTransient,
+  retryAfterSeconds,
+  translateApiError,
+} from './api-errors.js';
+
+/** API group, version and plural of each kind gray touches (Istio at v1beta1, as the seed writes it). */
+const RESOURCES: Record<ObjectKind, { group: string; version: string; plural: string }> = {
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments' },
+  Service: { group: '', version: 'v1', plural: 'services' },
+  DestinationRule: { group: 'networking.istio.io', version: 'v1beta1', plural: 'destinationrules' },
+  VirtualService: { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices' },
+};
+
+/** Bounded retries of a read-plan-patch cycle on 409 / failed test ops (issue: "≤ 5"). */
+export const MAX_EDIT_ATTEMPTS = 5;
+
+/** Where a cluster's credentials come from: a kubeconfig, or EKS (renewed once on a 401). */
+export interface KubeConfigSource {
+  /** Returns the KubeConfig to use now (cached by the source). */
+  load(): Promise<KubeConfig>;
+  /** Called once after a 401 so the next `load()` mints fresh credentials; absent for static kubeconfigs. */
+  renew?(): Promise<void>;
+}
+
+/** Options of KubernetesCluster: retry budget for transient faults, in milliseconds. */
+export interface KubernetesClusterOptions {
+  /** Longest time spent retrying one request (429/5xx/resets), ms. Default 30,000. */
+  retryBudgetMs?: number;
+  /** First backoff delay, ms (doubles each retry). Default 200. */
+  minBackoffMs?: number;
+  /** Sleep used for Retry-After and conflict backoff (tests shorten it). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The Cluster port over the real Kubernetes API with @kubernetes/client-node: Istio objects and
+ * Deployments through CustomObjectsApi (raw JSON, which the JSON Patch planning needs), Services
+ * through CoreV1Api. Transient faults are retried with backoff honouring Retry-After; a 401 renews
+ * credentials once; API errors become GrayErrors.
+ */
+export class KubernetesCluster implements Cluster {
+  private clients?: Promise<{ custom: CustomObjectsApi; core: CoreV1Api }>;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  /** `source` yields the KubeConfig; see KubernetesClusterOptions for retry settings. */
+  constructor(
+    private readonly source: KubeConfigSource,
+    private readonly options: KubernetesClusterOptions = {},
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private api() {
+    this.clients ??= this.source.load().then((kc) => ({
+      custom: kc.makeApiClient(CustomObjectsApi),
+      core: kc.makeApiClient(CoreV1Api),
+    }));
+    return this.clients;
+  }
+
+  /** Runs one API call with transient-fault retries and a single credential renewal on 401. */
+  private async call<T>(
+    request: (api: { custom: CustomObjectsApi; core: CoreV1Api }) => Promise<T>,
+  ): Promise<T> {
+    let renewed = false;
+    return pRetry(
+      async () => {
+        try {
+          return await request(await this.api());
+        } catch (error) {
+          if (apiStatusCode(error) === 401 && this.source.renew && !renewed) {
+            renewed = true;
+            await this.source.renew();
+            this.clients = undefined;
+            return await request(await this.api());
+          }
+          throw error;
+        }
+      },
+      {
+        retries: 6,
+        minTimeout: this.options.minBackoffMs ?? 200,
+        factor: 2,
+        maxRetryTime: this.options.retryBudgetMs ?? 30_000,
+        shouldRetry: ({ error }) => isTransient(error),
+        onFailedAttempt: async ({ error }) => {
+          const wait = retryAfterSeconds(error);
+          if (wait !== undefined && isTransient(error)) await this.sleep(Math.min(wait, 30) * 1000);
+        },
+      },
+    );
+  }
+
+  private describe(verb: string, ref: ObjectRef): string {
+    return `${verb} ${ref.kind} ${ref.namespace}/${ref.name}`;
+  }
+
+  /** Reads an object as raw JSON; undefined on 404. Throws GrayErrors for other failures. */
+  async read(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return await this.call(async ({ custom, core }) => {
+        if (ref.kind === 'Service') {
+          const service = await core.readNamespacedService({ name: ref.name, namespace: ref.namespace });
+          return JSON.parse(JSON.stringify(service)) as KubeObject;
+        }
+        const { group, version, plural } = RESOURCES[ref.kind];
+        return (await custom.getNamespacedCustomObject({
+          group,
+          version,
+          namespace: ref.namespace,
+          plural,
+          name: ref.name,
+        })) as KubeObject;
+      });
+    } catch (error) {
+      if (apiStatusCode(error) === 404) return undefined;
+      throw translateApiError(error, this.describe('read', ref));
+    }
+  }
+
+  /** Creates an object; 409 AlreadyExists → ReleaseConflictError. */
+  async create(object: KubeObject): Promise<KubeObject> {
+    const ref = {
+      kind: object.kind as ObjectKind,
+      namespace: object.metadata.namespace ?? 'default',
+      name: object.metadata.name,
+    };
+    try {
+      return await this.call(async ({ custom, core }) => {
+        if (ref.kind === 'Service') {
+          const created = await core.createNamespacedService({
+            namespace: ref.namespace,
+            body: object as unknown as V1Service,
+          });
+          return JSON.parse(JSON.stringify(created)) as KubeObject;
+        }
+        const { group, version, plural } = RESOURCES[ref.kind];
+        return (await custom.createNamespacedCustomObject({
+          group,
+          version,
+          namespace: ref.namespace,
+          plural,
+          body: object,
+        })) as KubeObject;
+      });
+    } catch (error) {
+      if (apiStatusCode(error) === 409) {
+        throw new ReleaseConflictError(
+          `${this.describe('create', ref)}: it already exists (someone else created it); retry`,
+          { cause: error },
+        );
+      }
+      throw translateApiError(error, this.describe('create', ref));
+    }
+  }
+
+  /** Applies a JSON Patch (application/json-patch+json; never strategic merge) and returns the result. */
+  private patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<KubeObject> {
+    if (ref.kind === 'Service') throw new Error('internal: gray never patches Services');
+    const { group, version, plural } = RESOURCES[ref.kind];
+    return this.call(
+      async ({ custom }) =>
+        (await custom.patchNamespacedCustomObject(
+          { group, version, namespace: ref.namespace, plural, name: ref.name, body: ops },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        )) as KubeObject,
+    );
+  }
+
+  /** Read → plan → guarded JSON Patch, re-planned on 409 / failed tests up to 5 attempts. */
+  async edit(ref: ObjectRef, plan: PatchPlan): Promise<KubeObject> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(ref);
+      if (!current) throw new ResourceNotFoundError(ref.kind, ref.namespace, ref.name);
+      const ops = plan(current);
+      if (ops.length === 0) return current;
+      try {
+        return await this.patch(ref, ops);
+      } catch (error) {
+        if (!isEditConflict(error)) throw translateApiError(error, this.describe('patch', ref));
+        if (attempt >= MAX_EDIT_ATTEMPTS) {
+          throw new ReleaseConflictError(
+            `${this.describe('patch', ref)}: it kept changing underneath gray (${attempt} conflicts); check who else edits it, then retry`,
+            { cause: error },
+          );
+        }
+        await this.sleep(25 * attempt);
+      }
+    }
+  }
+
+  /** Deletes an object; a missing one is fine. */
+  async remove(ref: ObjectRef): Promise<void> {
+    try {
+      await this.call(async ({ custom, core }) => {
+        if (ref.kind === 'Service') {
+          await core.deleteNamespacedService({ name: ref.name, namespace: ref.namespace });
+          return;
+        }
+        const { group, version, plural } = RESOURCES[ref.kind];
+        await custom.deleteNamespacedCustomObject({
+          group,
+          version,
+          namespace: ref.namespace,
+          plural,
+          name: ref.name,
+        });
+      });
+    } catch (error) {
+      if (apiStatusCode(error) === 404) return;
+      throw translateApiError(error, this.describe('delete', ref));
+    }
+  }
+}
