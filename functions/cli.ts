@@ -1,0 +1,199 @@
+/**
+ * The `gray` command line: the same use cases as Slack, against a kubeconfig context.
+ * `gray deploy address-service green 1.0.1-abc1234`, `gray weight address-service 25`, `--dry-run`, `--json`.
+ */
+import { userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { DryRunCluster, DryRunStore } from './cli/dry-run.js';
+import { renderHistoryText, renderStatusText } from './cli/format.js';
+import { loadGrayConfig } from './config.js';
+import type { ReleaseDeps } from './release/context.js';
+import { parseSlot } from './release/deploy.js';
+import { InvalidInputError, toGrayError } from './release/errors.js';
+import * as release from './release/index.js';
+import { createReleaseDeps } from './wiring.js';
+
+/** Where CLI output goes (tests capture it). */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface GlobalOptions {
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  as?: string;
+  approve?: boolean;
+}
+
+type Action = (deps: ReleaseDeps, actor: string, options: GlobalOptions) => Promise<unknown>;
+
+function parseRoute(service: string, kind: string, spec?: string) {
+  if (kind === 'off') return { service, off: true as const };
+  if (kind === 'header' && spec?.includes('=')) {
+    const at = spec.indexOf('=');
+    return { service, header: spec.slice(0, at), value: spec.slice(at + 1) };
+  }
+  if (kind === 'users' && spec) return { service, users: spec.split(',').filter(Boolean) };
+  throw new InvalidInputError(
+    'route: type `route <svc> header <name>=<value>`, `route <svc> users <id,…>` or `route <svc> off`',
+  );
+}
+
+/**
+ * Runs one `gray` command line (`argv` without node and script) and returns the exit code: 0 done,
+ * 1 refused or failed (message on stderr, never a stack trace), 2 usage error, 3 approval required.
+ */
+export async function runCli(
+  argv: string[],
+  io: CliIo = { out: console.log, err: console.error },
+  base?: Partial<ReleaseDeps>,
+): Promise<number> {
+  let exit = 0;
+  const program = new Command('gray')
+    .description(
+      'gray releases on Kubernetes + Istio: deploy, shift weight, route, promote, roll back, tear down',
+    )
+    .option('--config <path>', 'gray.config.yaml (default $GRAY_CONFIG or ./gray.config.yaml)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context for every service')
+    .option('--dry-run', 'print the planned changes as a YAML diff; change nothing')
+    .option('--json', 'print results as JSON')
+    .option('--as <actor>', 'who is acting, for the audit log (default: your user name)')
+    .option('--approve', 'approve a weight step above the max step yourself (audited)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const run = (action: Action) => async () => {
+    const options = program.opts<GlobalOptions>();
+    const config = loadGrayConfig(options.config);
+    let deps = createReleaseDeps(config, {
+      ...base,
+      access: {
+        ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+        ...(options.context ? { context: options.context } : {}),
+      },
+      onProgress: (e) => io.err(`… ${e.message}`),
+    });
+    let dry: Map<string, DryRunCluster> | undefined;
+    if (options.dryRun) {
+      dry = new Map();
+      const real = deps.clusterFor;
+      const clusters = dry;
+      deps = {
+        ...deps,
+        store: new DryRunStore(deps.store),
+        clusterFor: (s) => {
+          let c = clusters.get(s.name);
+          if (!c) {
+            c = new DryRunCluster(real(s));
+            clusters.set(s.name, c);
+          }
+          return c;
+        },
+      };
+    }
+    const result = await action(deps, options.as ?? userInfo().username, options);
+    if (options.json) io.out(JSON.stringify(result, null, 2));
+    else if (typeof result === 'string') io.out(result);
+    else if (result && typeof result === 'object' && 'kind' in result) {
+      const r = result as { kind: string; message?: string; reason?: string; summary?: string };
+      if (r.kind === 'approval-required') {
+        io.out(
+          `approval required for ${r.summary}: ${r.reason}; re-run with --approve to approve it yourself`,
+        );
+        exit = 3;
+      } else io.out(r.message ?? '');
+    }
+    if (dry) {
+      const diff = [...dry.values()]
+        .map((c) => c.diff())
+        .filter(Boolean)
+        .join('\n');
+      io.out(`\n--dry-run: nothing was changed. Planned changes:\n${diff || '(none)'}`);
+    }
+  };
+
+  program
+    .command('deploy <service> <slotOrVersion> [version]')
+    .description('deploy a version to a slot (default: the idle one)')
+    .action((service: string, a: string, b?: string) =>
+      run((deps, actor) =>
+        release.deploy(deps, {
+          service,
+          actor,
+          ...(b ? { slot: parseSlot(a), version: b } : { version: a }),
+        }),
+      )(),
+    );
+  program
+    .command('weight <service> <percent>')
+    .description('send <percent> of traffic to the new slot')
+    .action((service: string, weight: string) =>
+      run((deps, actor, o) =>
+        release.shiftWeight(deps, { service, actor, weight, ...(o.approve ? { approved: true } : {}) }),
+      )(),
+    );
+  program
+    .command('route <service> <header|users|off> [spec]')
+    .description('header route: `header x-latest-version=true`, `users u1,u2`, `off`')
+    .action((service: string, kind: string, spec?: string) =>
+      run((deps, actor) => {
+        const route = parseRoute(service, kind, spec);
+        return 'off' in route
+          ? release.clearHeaderRoute(deps, { service, actor })
+          : release.setHeaderRoute(deps, { ...route, actor });
+      })(),
+    );
+  program
+    .command('promote <service>')
+    .description("100% to the new slot; schedule the old slot's teardown")
+    .action((service: string) => run((deps, actor) => release.promote(deps, { service, actor }))());
+  program
+    .command('rollback <service>')
+    .description('all traffic back to the previous slot')
+    .action((service: string) => run((deps, actor) => release.rollback(deps, { service, actor }))());
+  program
+    .command('teardown <service> <slot>')
+    .description('delete (red/black) or scale to 0 (blue/green) a slot without traffic')
+    .action((service: string, slot: string) =>
+      run((deps, actor) => release.teardown(deps, { service, actor, slot }))(),
+    );
+  program
+    .command('status [service]')
+    .description('recorded and live state, readiness, drift')
+    .action((service?: string) =>
+      run(async (deps, _actor, o) => {
+        const names = service ? [service] : deps.config.services.map((s) => s.name);
+        const all = await Promise.all(names.map((name) => release.getStatus(deps, { service: name })));
+        return o.json ? all : all.map(renderStatusText).join('\n\n');
+      })(),
+    );
+  program
+    .command('history <service> [n]')
+    .description('the last n audit events (default 10)')
+    .action((service: string, n?: string) =>
+      run(async (deps, _actor, o) => {
+        const events = await release.getHistory(deps, { service, limit: n ? Number(n) : 10 });
+        return o.json ? events : renderHistoryText(service, events);
+      })(),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exit;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const gray = toGrayError(error);
+    io.err(gray.expose ? `gray: ${gray.message}` : `gray: internal error (${gray.code}): ${gray.message}`);
+    return gray.code === 'invalid_input' ? 2 : 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

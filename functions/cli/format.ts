@@ -1,0 +1,53 @@
+import { clockTime } from '../release/context.js';
+import type { ReleaseStatus } from '../release/status.js';
+import { type AuditEvent, SLOTS } from '../release/types.js';
+
+const bar = (percent: number): string => {
+  const filled = Math.round(percent / 5);
+  return `${'█'.repeat(filled)}${'░'.repeat(20 - filled)}`;
+};
+
+/** Renders `gray status` as plain text: both slots with version, readiness and a weight bar, header route, teardown, drift. */
+export function renderStatusText(status: ReleaseStatus): string {
+  const { record, live } = status;
+  const weights = live.weights ?? record.weights;
+  const lines = [
+    `${status.service}  phase: ${record.phase}  live: ${record.live}${status.recorded ? '' : '  (not yet recorded by gray)'}`,
+  ];
+  for (const slot of SLOTS) {
+    const state = record.slots[slot];
+    const progress = live.slots[slot];
+    const ready = progress ? `${progress.available}/${progress.desired} ready` : 'no Deployment';
+    const version = progress?.version ?? state?.version ?? '-';
+    lines.push(
+      `  ${slot.padEnd(5)} ${bar(weights[slot])} ${String(weights[slot]).padStart(3)}%  ${version.padEnd(24)} ${ready}`,
+    );
+  }
+  const route = live.headerRoute ?? record.headerRoute;
+  lines.push(
+    `  header route: ${route ? `${route.header} = ${route.values.join(' | ')} → ${route.slot}` : 'none'}`,
+  );
+  if (record.teardown) {
+    const { slot, action, dueAt, version } = record.teardown;
+    lines.push(`  teardown: ${action} ${slot} (${version}) at ${clockTime(dueAt)}`);
+  }
+  if (record.lock)
+    lines.push(
+      `  busy: ${record.lock.summary} by ${record.lock.requester} since ${clockTime(record.lock.since)}`,
+    );
+  if (!live.virtualService) lines.push('  VirtualService: missing (the first deploy creates it)');
+  for (const d of status.drift) lines.push(`  DRIFT ${d}`);
+  return lines.join('\n');
+}
+
+/** Renders audit events, newest first, one line each. */
+export function renderHistoryText(service: string, events: AuditEvent[]): string {
+  if (events.length === 0) return `${service}: no history yet`;
+  return events
+    .map((e) => {
+      const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
+      const weights = e.after ? ` → blue ${e.after.weights.blue}/green ${e.after.weights.green}` : '';
+      return `${when}  ${e.actor.padEnd(12)} ${e.summary.padEnd(28)} ${e.result}${e.result === 'succeeded' ? weights : `: ${e.reason ?? ''}`}`;
+    })
+    .join('\n');
+}
