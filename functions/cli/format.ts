@@ -17,8 +17,9 @@ export function renderStatusText(status: ReleaseStatus): string {
   for (const slot of SLOTS) {
     const state = record.slots[slot];
     const progress = live.slots[slot];
-    const ready = progress ? `${progress.available}/${progress.desired} ready` : 'no Deployment';
-    const version = progress?.version ?? state?.version ?? '-';
+    const gone = state?.status === 'deleted' ? 'deleted' : 'no Deployment';
+    const ready = progress ? `${progress.available}/${progress.desired} ready` : gone;
+    const version = progress?.version ?? (state && state.status !== 'deleted' ? state.version : '-');
     lines.push(
       `  ${slot.padEnd(5)} ${bar(weights[slot])} ${String(weights[slot]).padStart(3)}%  ${version.padEnd(24)} ${ready}`,
     );
@@ -47,7 +48,7 @@ export function renderHistoryText(service: string, events: AuditEvent[]): string
     .map((e) => {
       const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
       const weights = e.after ? ` → blue ${e.after.weights.blue}/green ${e.after.weights.green}` : '';
-      return `${when}  ${e.actor.padEnd(12)} ${e.summary.padEnd(28)} ${e.result}${e.result === 'succeeded' ? weights : `: ${e.reason ?? ''}`}`;
+      return `${when}  ${e.actor.padEnd(12)} ${e.summary.padEnd(30)} ${e.result}${e.result === 'succeeded' ? weights : `: ${e.reason ?? ''}`}`;
     })
     .join('\n');
 }
