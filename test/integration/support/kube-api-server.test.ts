@@ -1,7 +1,7 @@
 // The test Kubernetes API server, driven through the real @kubernetes/client-node over HTTPS:
 // authentication, reads, lists with label selectors, create / replace / delete semantics, validation.
 import { request } from 'node:https';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectApiFailure,
@@ -409,14 +409,19 @@ describe('kube-api-server writes', () => {
     };
     const failure = await expectApiFailure(k.custom.createNamespacedCustomObject(args));
     expect(failure.code).toBe(422);
-    expect((failure.body?.details as { causes: unknown[] }).causes).toEqual([
-      {
-        reason: 'FieldValueTypeInvalid',
-        field: 'spec.http[0].route[0].weight',
-        message:
-          'Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"',
-      },
-    ]);
+    expect(failure.body?.details).toEqual({
+      name: 'bad-weight',
+      group: 'networking.istio.io',
+      kind: 'VirtualService',
+      causes: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.http[0].route[0].weight',
+          message:
+            'Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"',
+        },
+      ],
+    });
   });
 
   it('refuses a body whose name or apiVersion does not match the path with 400 BadRequest', async () => {
@@ -473,18 +478,17 @@ describe('kube-api-server writes', () => {
   it('creates, replaces and deletes custom objects through KubernetesObjectApi', async () => {
     const spec = { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }] };
     const meta = { name: 'reviews', namespace: ns };
-    const created = await k.objects.create({
+    const dr: KubernetesObject & { spec: typeof spec } = {
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
       metadata: meta,
       spec,
-    } as never);
-    expect(created.metadata.generation).toBe(1);
-    const replaced = await k.objects.replace({
-      ...created,
-      spec: { ...spec, host: 'reviews.other' },
-    } as never);
-    expect(replaced.metadata.generation).toBe(2);
+    };
+    const created = await k.objects.create(dr);
+    expect(created.metadata?.generation).toBe(1);
+    const replaced = await k.objects.replace({ ...created, spec: { ...spec, host: 'reviews.other' } });
+    expect(replaced.spec.host).toBe('reviews.other');
+    expect(replaced.metadata?.generation).toBe(2);
     const status = await k.objects.delete({
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',

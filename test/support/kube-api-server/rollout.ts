@@ -252,7 +252,8 @@ function computeStatus(obj: KubeObject, state: RolloutState): Record<string, unk
     updatedReplicas: created,
     readyReplicas: available,
     availableReplicas: available,
-    unavailableReplicas: Math.max(0, desired - available),
+    // As calculateStatus in the deployment controller: pods of all ReplicaSets minus available ones.
+    unavailableReplicas: Math.max(0, state.oldAvailable + created - available),
   };
   // DeploymentStatus fields are `omitempty`: a zero count is absent, not 0.
   const nonZero = Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0));
