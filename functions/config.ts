@@ -32,7 +32,10 @@ const clusterSchema = z.union([
 
 const serviceSchema = z
   .object({
-    name: dnsName('name'),
+    // `<name>-green` is a label value (≤ 63) and the Service name an RFC 1035 label (starts with a letter).
+    name: dnsName('name')
+      .max(57, 'name must be at most 57 characters so <name>-green fits a label')
+      .regex(/^[a-z]/, 'name must start with a letter, like address-service'),
     namespace: dnsName('namespace'),
     host: z
       .string()
@@ -40,7 +43,8 @@ const serviceSchema = z
     image: z
       .string()
       .min(1)
-      .regex(/^[^:@\s]+$/, 'image is the repository without a tag, like happyride/app'),
+      // A registry port (localhost:5001/…) has a colon too; only one after the last `/` is a tag.
+      .regex(/^(?:[^@\s/]+\/)*[^:@\s/]+$/, 'image is the repository without a tag, like happyride/app'),
     port: z.number().int().min(1).max(65535),
     replicas: z.number().int().min(1).max(1000).default(2),
     slotLabel: z.string().min(1).default('app.vividcode.io/deployment-type'),
