@@ -170,6 +170,23 @@ describe('kube-api-server direct store access', () => {
   });
 });
 
+describe('kube-api-server request options', () => {
+  it('validates but does not store a create with dryRun=All', async () => {
+    const body = { metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } };
+    const created = await k.core.createNamespacedService({ namespace: ns, body, dryRun: 'All' });
+    expect(created.metadata?.name).toBe('dry');
+    expect(server.getObject('services', ns, 'dry')).toBeUndefined();
+  });
+
+  it('refuses watch requests with 400 instead of answering with a list', async () => {
+    const failure = await expectApiFailure(k.core.listNamespacedService({ namespace: ns, watch: true }));
+    expect(failure.body).toMatchObject({
+      code: 400,
+      message: 'watch is not implemented by the test API server',
+    });
+  });
+});
+
 describe('kube-api-server lifecycle', () => {
   it('close() ends kept-alive connections so later requests are refused', async () => {
     const own = await startKubeApiServer();

@@ -240,6 +240,19 @@ describe('kube-api-server lists', () => {
     expect(await names('slot=green,tier=web')).toEqual(['list-b']);
   });
 
+  it('pages with limit and continue', async () => {
+    const first = await k.core.listNamespacedService({ namespace: 'lists', limit: 2 });
+    expect(first.items.map((s) => s.metadata?.name)).toEqual(['list-a', 'list-b']);
+    expect(first.metadata?.remainingItemCount).toBe(1);
+    const rest = await k.core.listNamespacedService({
+      namespace: 'lists',
+      limit: 2,
+      _continue: first.metadata?._continue,
+    });
+    expect(rest.items.map((s) => s.metadata?.name)).toEqual(['list-c']);
+    expect(rest.metadata?._continue).toBeUndefined();
+  });
+
   it('rejects a malformed selector with 400 BadRequest', async () => {
     const failure = await expectApiFailure(
       k.core.listNamespacedService({ namespace: 'lists', labelSelector: 'slot in blue' }),

@@ -79,7 +79,8 @@ export function listObjects(
   if (offset > 0) items = items.slice(offset);
   if (limit > 0 && items.length > limit) {
     metadata.continue = Buffer.from(String(offset + limit)).toString('base64url');
-    metadata.remainingItemCount = items.length - limit;
+    // With a selector the real server cannot know the remaining count and leaves it out.
+    if (!labelSelector && !fieldSelector) metadata.remainingItemCount = items.length - limit;
     items = items.slice(0, limit);
   }
   return { apiVersion: groupVersion(rt.group, version), kind: `${rt.kind}List`, metadata, items };

@@ -12,7 +12,7 @@ import {
 } from './handlers.js';
 import { nowTimestamp, type Registry } from './registry.js';
 import { findResourceType } from './resources.js';
-import { methodNotAllowed, pathNotFound } from './status.js';
+import { badRequest, methodNotAllowed, pathNotFound } from './status.js';
 import { handleSubresource } from './subresources.js';
 
 /** What a handler answers: HTTP status and a JSON body. */
@@ -91,6 +91,9 @@ export function routeRequest(
     return { status: 200, body: handleSubresource(registry, route, name, req) };
   }
   if (name === undefined) {
+    // Fail loudly rather than answer a watch with a plain list the client would misread.
+    if (['true', '1'].includes(req.query.get('watch') ?? ''))
+      throw badRequest('watch is not implemented by the test API server');
     if (req.method === 'GET') return { status: 200, body: listObjects(registry, route, req) };
     if (req.method === 'POST' && route.namespace !== undefined)
       return { status: 201, body: createObject(registry, route, req) };
