@@ -31,10 +31,11 @@ export interface EksClusterAccessOptions {
   credentialMarginMs?: number;
 }
 
-/** Counts of outside work, for tests and logs: tokens signed (local, no STS call) and DescribeCluster calls. */
+/** Counts for tests and logs: tokens signed (local, no STS call), DescribeCluster calls, `invalidateToken` calls. */
 export interface EksAccessStats {
   tokenMints: number;
   describeClusterCalls: number;
+  tokenInvalidations: number;
 }
 
 interface ClusterEndpoint {
@@ -63,7 +64,7 @@ export class EksClusterAccess {
   private readonly tokens = new Map<string, Promise<CachedToken>>();
   private readonly clients = new Map<string, EKSClient>();
   private forceCredentialRefresh = false;
-  private readonly counts: EksAccessStats = { tokenMints: 0, describeClusterCalls: 0 };
+  private readonly counts: EksAccessStats = { tokenMints: 0, describeClusterCalls: 0, tokenInvalidations: 0 };
 
   /** Creates an empty cache; nothing is called until the first `getConnection`. */
   constructor(private readonly options: EksClusterAccessOptions = {}) {
@@ -73,7 +74,7 @@ export class EksClusterAccess {
     this.credentialMarginMs = options.credentialMarginMs ?? 5 * 60_000;
   }
 
-  /** Snapshot of the counts of token mints and DescribeCluster calls so far. */
+  /** Snapshot of the counts so far (token mints, DescribeCluster calls, invalidations). */
   get stats(): EksAccessStats {
     return { ...this.counts };
   }
@@ -93,6 +94,7 @@ export class EksClusterAccess {
    * answered 401; the next `getConnection` signs a new one with freshly resolved credentials.
    */
   invalidateToken(clusterName: string, region?: string): void {
+    this.counts.tokenInvalidations += 1;
     for (const key of [...this.tokens.keys()]) {
       if (key === `${region}/${clusterName}` || (region === undefined && key.endsWith(`/${clusterName}`))) {
         this.tokens.delete(key);

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { EksConnection } from './eks-cluster-access.js';
+import type { EksClusterAccess, EksConnection } from './eks-cluster-access.js';
+import type { KubeConfigSource } from './kubernetes-cluster.js';
 
 /** Name of the cluster, user and context in a KubeConfig built from an EKS connection. */
 export const EKS_CONTEXT = 'gray-eks';
@@ -21,4 +22,30 @@ export function kubeConfigFromConnection(connection: EksConnection, namespace?: 
     currentContext: EKS_CONTEXT,
   });
   return kubeConfig;
+}
+
+/**
+ * The Kubernetes adapter's KubeConfigSource for an EKS cluster: `load()` returns a KubeConfig with
+ * the current cached token (the same object while the token is unchanged, a new one once it was
+ * renewed); `renew()` drops the token after a 401 so the next `load()` signs a fresh one.
+ */
+export function eksKubeConfigSource(
+  access: Pick<EksClusterAccess, 'getConnection' | 'invalidateToken'>,
+  clusterName: string,
+  region: string,
+  namespace?: string,
+): KubeConfigSource {
+  let last: { token: string; kubeConfig: KubeConfig } | undefined;
+  return {
+    load: async () => {
+      const connection = await access.getConnection(clusterName, region);
+      if (last?.token !== connection.token) {
+        last = { token: connection.token, kubeConfig: kubeConfigFromConnection(connection, namespace) };
+      }
+      return last.kubeConfig;
+    },
+    renew: async () => {
+      access.invalidateToken(clusterName, region);
+    },
+  };
 }

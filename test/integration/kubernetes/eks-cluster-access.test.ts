@@ -81,7 +81,7 @@ describe('EksClusterAccess', () => {
         credentialScope: expect.stringMatching(/^ASIAEXAMPLE\d{9}\/\d{8}\/eu-west-1\/eks\/aws4_request$/),
       },
     ]);
-    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1, tokenInvalidations: 0 });
   });
 
   it('makes no EKS call and signs no token for a warm second connection', async () => {
@@ -93,7 +93,7 @@ describe('EksClusterAccess', () => {
 
     expect(second).toEqual(first);
     expect(eks.requests.length).toBe(before);
-    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1, tokenInvalidations: 0 });
   });
 
   it('coalesces concurrent cold connections into one DescribeCluster and one token', async () => {
@@ -102,7 +102,7 @@ describe('EksClusterAccess', () => {
     const connections = await Promise.all([1, 2, 3].map(() => access.getConnection('prod', REGION)));
 
     expect(new Set(connections.map((c) => c.token)).size).toBe(1);
-    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 1, describeClusterCalls: 1, tokenInvalidations: 0 });
   });
 
   it('reuses the token at +13 minutes and signs a new one at +14 minutes', async () => {
@@ -117,7 +117,7 @@ describe('EksClusterAccess', () => {
     expect(at13.token).toBe(first.token);
     expect(at14.token).not.toBe(first.token);
     expect(decodeEksToken(at14.token).searchParams.get('X-Amz-Date')).toBe('20250304T052007Z');
-    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1, tokenInvalidations: 0 });
   });
 
   it('renews 5 minutes before the credentials expire (credentials valid for 10 minutes → new token at +5)', async () => {
@@ -131,7 +131,7 @@ describe('EksClusterAccess', () => {
 
     expect(justBefore.token).toBe(first.token);
     expect(atFive.token).not.toBe(first.token);
-    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1, tokenInvalidations: 0 });
   });
 
   it('signs a new token with force-refreshed credentials after invalidateToken, keeping the endpoint', async () => {
@@ -147,7 +147,7 @@ describe('EksClusterAccess', () => {
     // The SDK's own calls (for DescribeCluster) carry its config; only the renewal forces a refresh.
     expect(credentials.calls.filter((call) => call?.forceRefresh)).toHaveLength(1);
     expect(credentials.calls.at(-1)).toEqual({ forceRefresh: true });
-    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1 });
+    expect(access.stats).toEqual({ tokenMints: 2, describeClusterCalls: 1, tokenInvalidations: 1 });
   });
 
   it('throws eks_cluster_not_found for an unknown cluster and does not cache the failure', async () => {
