@@ -1,8 +1,15 @@
 import { createTwoFilesPatch } from 'diff';
 import { applyPatch } from 'rfc6902';
 import { stringify } from 'yaml';
-import type { Cluster, KubeObject, ObjectRef, PatchPlan, ReleaseStore } from '../release/ports.js';
-import type { AuditEvent, ReleaseRecord } from '../release/types.js';
+import type {
+  Cluster,
+  KubeObject,
+  LockAttempt,
+  ObjectRef,
+  PatchPlan,
+  ReleaseStore,
+} from '../release/ports.js';
+import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
 
 const key = (ref: ObjectRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
 const refOf = (o: KubeObject): ObjectRef => ({
@@ -116,6 +123,22 @@ export class DryRunStore implements ReleaseStore {
   async save(record: ReleaseRecord): Promise<void> {
     this.records.set(record.service, structuredClone(record));
   }
+
+  /** The real lock (read only). */
+  getLock(service: string): Promise<OperationLock | undefined> {
+    return this.real.getLock(service);
+  }
+
+  /** Pretends to take the lock, but refuses like the real store would when someone holds it. */
+  async acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt> {
+    const holder = await this.real.getLock(service);
+    if (holder && holder.expiresAt >= now && holder.operationId !== lock.operationId)
+      return { acquired: false, holder };
+    return { acquired: true };
+  }
+
+  /** Nothing to release. */
+  async releaseLock(): Promise<void> {}
 
   /** Ignored. */
   async appendAudit(_event: AuditEvent): Promise<void> {}

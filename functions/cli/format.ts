@@ -32,9 +32,9 @@ export function renderStatusText(status: ReleaseStatus): string {
     const { slot, action, dueAt, version } = record.teardown;
     lines.push(`  teardown: ${action} ${slot} (${version}) at ${clockTime(dueAt)}`);
   }
-  if (record.lock)
+  if (status.lock)
     lines.push(
-      `  busy: ${record.lock.summary} by ${record.lock.requester} since ${clockTime(record.lock.since)}`,
+      `  busy: ${status.lock.summary} by ${status.lock.requester} since ${clockTime(status.lock.since)}`,
     );
   if (!live.virtualService) lines.push('  VirtualService: missing (the first deploy creates it)');
   for (const d of status.drift) lines.push(`  DRIFT ${d}`);

@@ -76,11 +76,9 @@ export async function loadRecord(
   if (existing) return existing;
   const adopted = await adoptFromCluster(service, cluster, actor, nowSeconds(deps.clock));
   try {
-    await deps.store.save(
-      adopted,
-      undefined,
-      audit(deps, adopted, actor, 'adopt', 'adopt live state', 'succeeded'),
-    );
+    await deps.store.save(adopted, undefined, {
+      audit: audit(deps, adopted, actor, 'adopt', 'adopt live state', 'succeeded'),
+    });
     return adopted;
   } catch (error) {
     if (!(error instanceof ReleaseConflictError)) throw error;
@@ -127,39 +125,35 @@ export async function runOperation(
 ): Promise<OperationDone> {
   const service = findService(deps.config, input.service);
   const cluster = deps.clusterFor(service);
-  const record = await loadRecord(deps, service, cluster, input.actor);
   const startedAt = nowSeconds(deps.clock);
   const operationId = input.operationId ?? (deps.newId ?? randomUUID)();
-  let locked = record;
-  if (record.lock?.operationId !== operationId) {
-    if (record.lock && record.lock.expiresAt > startedAt) {
-      const { summary, requester, since } = record.lock;
-      throw new ServiceBusyError(
-        `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
-      );
-    }
-    const lock = {
+  const attempt = await deps.store.acquireLock(
+    service.name,
+    {
       operationId,
       action: input.action,
       summary: input.summary,
       requester: input.actor,
       since: startedAt,
       expiresAt: startedAt + (input.budgetSeconds ?? 300),
-    };
-    locked = { ...record, lock, version: record.version + 1 };
-    try {
-      await deps.store.save(locked, record.version);
-    } catch (error) {
-      if (error instanceof ReleaseConflictError) {
-        throw new ReleaseConflictError(
-          `${input.summary}: ${service.name} changed while the operation was starting; check /gray status and retry`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+    },
+    startedAt,
+  );
+  if (!attempt.acquired) {
+    const { summary, requester, since } = attempt.holder;
+    throw new ServiceBusyError(
+      `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
+    );
   }
-  const draft: ReleaseRecord = structuredClone(locked);
+  let record: ReleaseRecord;
+  try {
+    record = await loadRecord(deps, service, cluster, input.actor);
+  } catch (error) {
+    await deps.store.releaseLock(service.name, operationId);
+    throw error;
+  }
+  let savedVersion = record.version;
+  const draft: ReleaseRecord = structuredClone(record);
   const ctx: OperationContext = {
     service,
     cluster,
@@ -170,17 +164,15 @@ export async function runOperation(
       await deps.onProgress?.({ service: service.name, operationId, message });
     },
     checkpoint: async () => {
-      const next = { ...structuredClone(draft), version: locked.version + 1 };
-      await deps.store.save(next, locked.version);
-      locked = next;
-      draft.version = next.version;
+      draft.version = savedVersion + 1;
+      await deps.store.save(structuredClone(draft), savedVersion);
+      savedVersion = draft.version;
     },
   };
   const finish = async (result: AuditResult, message: string) => {
-    const { lock: _released, ...rest } = draft;
     const final: ReleaseRecord = {
-      ...rest,
-      version: locked.version + 1,
+      ...draft,
+      version: savedVersion + 1,
       updatedAt: nowSeconds(deps.clock),
       updatedBy: input.actor,
     };
@@ -189,7 +181,12 @@ export async function runOperation(
       operationId,
       ...(result === 'succeeded' ? {} : { reason: message }),
     });
-    await deps.store.save(final, locked.version, event);
+    try {
+      await deps.store.save(final, savedVersion, { audit: event, releaseLock: operationId });
+    } catch (error) {
+      await deps.store.releaseLock(service.name, operationId).catch(() => undefined);
+      throw error;
+    }
     return final;
   };
   let message: string;
@@ -202,7 +199,7 @@ export async function runOperation(
     try {
       await finish(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
     } catch (recordError) {
-      // The original error matters more to the user; the stale lock expires and the sweeper reconciles.
+      // The original error matters more to the user; the record is reconciled from the cluster later.
       (error as { recordError?: unknown }).recordError = recordError;
     }
     throw error;

@@ -2,7 +2,7 @@
  * The ports through which the release domain talks to the world. Adapters implement them:
  * `DynamoDbReleaseStore` (store/), `KubernetesCluster` (kubernetes/); tests use in-memory ones.
  */
-import type { AuditEvent, ReleaseRecord } from './types.js';
+import type { AuditEvent, OperationLock, ReleaseRecord } from './types.js';
 
 /** Kinds of Kubernetes object gray reads or writes. */
 export type ObjectKind = 'Deployment' | 'Service' | 'DestinationRule' | 'VirtualService';
@@ -59,16 +59,36 @@ export interface Cluster {
   remove(ref: ObjectRef): Promise<void>;
 }
 
-/** Writes of the release record, every one conditional on `version`. */
+/** Outcome of a lock attempt: taken, or held by someone else (the holder is returned for the message). */
+export type LockAttempt = { acquired: true } | { acquired: false; holder: OperationLock };
+
+/** Options of ReleaseStore.save. */
+export interface SaveOptions {
+  /** Audit event written in the same transaction. */
+  audit?: AuditEvent;
+  /** Releases the service lock held by this operation id in the same transaction. */
+  releaseLock?: string;
+}
+
+/** The release record, the per-service lock and the audit log. Record writes are conditional on `version`. */
 export interface ReleaseStore {
   /** Reads a service's release record; `undefined` when gray has never seen the service. */
   get(service: string): Promise<ReleaseRecord | undefined>;
   /**
    * Writes `record` if the stored version equals `expectedVersion` (`undefined`: the record must not
-   * exist yet), together with `audit` when given (one transaction). Throws ReleaseConflictError when
-   * the condition fails. The caller sets `record.version` (normally `expectedVersion + 1`).
+   * exist yet), together with the audit event and the lock release when given (one transaction).
+   * Throws ReleaseConflictError when a condition fails. The caller sets `record.version`.
    */
-  save(record: ReleaseRecord, expectedVersion: number | undefined, audit?: AuditEvent): Promise<void>;
+  save(record: ReleaseRecord, expectedVersion: number | undefined, options?: SaveOptions): Promise<void>;
+  /** Reads the service's lock, if any (expired ones included: the caller compares `expiresAt`). */
+  getLock(service: string): Promise<OperationLock | undefined>;
+  /**
+   * Takes the service lock if it is free, expired (before `now`, epoch seconds) or already this
+   * operation's; otherwise returns the holder.
+   */
+  acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt>;
+  /** Releases the lock if this operation holds it (no-op otherwise). */
+  releaseLock(service: string, operationId: string): Promise<void>;
   /** Appends an audit event on its own (refusals, failures before any state change). */
   appendAudit(event: AuditEvent): Promise<void>;
   /** Returns the newest `limit` audit events of a service, newest first. */

@@ -7,6 +7,7 @@ import { deploymentRef, virtualServiceRef } from './refs.js';
 import {
   type AuditEvent,
   type HeaderRoute,
+  type OperationLock,
   type ReleaseRecord,
   SLOTS,
   type Slot,
@@ -19,6 +20,8 @@ export interface ReleaseStatus {
   /** The recorded state (adopted from the cluster, unsaved, when gray has no record yet). */
   record: ReleaseRecord;
   recorded: boolean;
+  /** The operation holding the service lock, when one runs (or died: compare `expiresAt`). */
+  lock?: OperationLock;
   live: {
     virtualService: boolean;
     weights?: Weights;
@@ -73,8 +76,9 @@ export function findDrift(record: ReleaseRecord, live: ReleaseStatus['live']): s
 export async function getStatus(deps: ReleaseDeps, input: { service: string }): Promise<ReleaseStatus> {
   const service = findService(deps.config, input.service);
   const cluster = deps.clusterFor(service);
-  const [stored, vs, ...deployments] = await Promise.all([
+  const [stored, lock, vs, ...deployments] = await Promise.all([
     deps.store.get(service.name),
+    deps.store.getLock(service.name),
     cluster.read(virtualServiceRef(service)),
     ...SLOTS.map((slot) => cluster.read(deploymentRef(service, slot))),
   ]);
@@ -96,6 +100,7 @@ export async function getStatus(deps: ReleaseDeps, input: { service: string }): 
     service: service.name,
     record,
     recorded: stored !== undefined,
+    ...(lock ? { lock } : {}),
     live,
     drift: stored ? findDrift(stored, live) : [],
   };

@@ -71,7 +71,7 @@ export interface PendingTeardown {
   version: string;
 }
 
-/** The in-flight operation: the per-service lock. Times are epoch seconds. */
+/** The in-flight operation: the per-service lock (its own item, so it works before any record exists). Times are epoch seconds. */
 export interface OperationLock {
   operationId: string;
   action: string;
@@ -82,7 +82,7 @@ export interface OperationLock {
   expiresAt: number;
 }
 
-/** The state gray keeps per service (DynamoDB item `SERVICE#<name>` / `RELEASE`). */
+/** The state gray keeps per service (DynamoDB item `SERVICE#<name>` / `RELEASE`); the lock is a separate item. */
 export interface ReleaseRecord {
   service: string;
   /** Optimistic-concurrency counter; every write is conditional on it. */
@@ -94,7 +94,6 @@ export interface ReleaseRecord {
   headerRoute?: HeaderRoute;
   phase: ReleasePhase;
   teardown?: PendingTeardown;
-  lock?: OperationLock;
   /** Epoch seconds. */
   updatedAt: number;
   updatedBy: string;

@@ -4,17 +4,20 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReleaseConflictError } from '../release/errors.js';
-import type { ReleaseStore } from '../release/ports.js';
-import type { AuditEvent, ReleaseRecord } from '../release/types.js';
+import type { LockAttempt, ReleaseStore, SaveOptions } from '../release/ports.js';
+import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
 
 const RELEASE_SK = 'RELEASE';
+const LOCK_SK = 'LOCK';
 /** Partition value of the sparse due-time index for pending teardowns. */
 export const TEARDOWN_DUE = 'TEARDOWN';
 
@@ -80,8 +83,15 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     return out.Item?.record as ReleaseRecord | undefined;
   }
 
-  /** Conditional PutItem (or a two-item transaction with the audit event). Throws ReleaseConflictError. */
-  async save(record: ReleaseRecord, expectedVersion: number | undefined, audit?: AuditEvent): Promise<void> {
+  /**
+   * Conditional PutItem, or one TransactWriteItems with the audit event and the lock release.
+   * Throws ReleaseConflictError when the version (or the lock holder) is not as expected.
+   */
+  async save(
+    record: ReleaseRecord,
+    expectedVersion: number | undefined,
+    options: SaveOptions = {},
+  ): Promise<void> {
     const condition: {
       ConditionExpression: string;
       ExpressionAttributeNames: Record<string, string>;
@@ -94,25 +104,44 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
+    const { audit, releaseLock } = options;
     try {
-      if (!audit) {
+      if (!audit && releaseLock === undefined) {
         await this.doc.send(
           new PutCommand({ TableName: this.tableName, Item: releaseItem(record), ...condition }),
         );
         return;
       }
+      const pk = servicePartition(record.service);
       await this.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tableName, Item: releaseItem(record), ...condition } },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: servicePartition(audit.service), sk: auditSortKey(audit), event: audit },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': 'pk' },
-              },
-            },
+            ...(audit
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: { pk: servicePartition(audit.service), sk: auditSortKey(audit), event: audit },
+                      ConditionExpression: 'attribute_not_exists(#pk)',
+                      ExpressionAttributeNames: { '#pk': 'pk' },
+                    },
+                  },
+                ]
+              : []),
+            ...(releaseLock !== undefined
+              ? [
+                  {
+                    Delete: {
+                      TableName: this.tableName,
+                      Key: { pk, sk: LOCK_SK },
+                      ConditionExpression: '#operationId = :operationId',
+                      ExpressionAttributeNames: { '#operationId': 'operationId' },
+                      ExpressionAttributeValues: { ':operationId': releaseLock },
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
@@ -125,6 +154,66 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         );
       }
       throw error;
+    }
+  }
+
+  /** GetItem of the lock item (strongly consistent). */
+  async getLock(service: string): Promise<OperationLock | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: servicePartition(service), sk: LOCK_SK },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...lock } = out.Item;
+    return lock as OperationLock;
+  }
+
+  /**
+   * Conditional PutItem of the lock: free, expired (`expiresAt` < now, epoch seconds) or already ours.
+   * On a failed condition the holder comes back with the error (ReturnValuesOnConditionCheckFailure).
+   */
+  async acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: servicePartition(service), sk: LOCK_SK, ...lock },
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
+          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#operationId': 'operationId' },
+          ExpressionAttributeValues: { ':now': now, ':operationId': lock.operationId },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const holder = error.Item
+        ? (unmarshall(error.Item) as OperationLock & { pk?: string; sk?: string })
+        : await this.getLock(service);
+      if (!holder) return this.acquireLock(service, lock, now);
+      const { pk: _pk, sk: _sk, ...rest } = holder as OperationLock & { pk?: string; sk?: string };
+      return { acquired: false, holder: rest };
+    }
+  }
+
+  /** Conditional DeleteItem: only the holder's operation id releases the lock. */
+  async releaseLock(service: string, operationId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: servicePartition(service), sk: LOCK_SK },
+          ConditionExpression: '#operationId = :operationId',
+          ExpressionAttributeNames: { '#operationId': 'operationId' },
+          ExpressionAttributeValues: { ':operationId': operationId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

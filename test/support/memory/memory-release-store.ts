@@ -1,11 +1,12 @@
 import { ReleaseConflictError } from '../../../functions/release/errors.js';
-import type { ReleaseStore } from '../../../functions/release/ports.js';
-import type { AuditEvent, ReleaseRecord } from '../../../functions/release/types.js';
+import type { LockAttempt, ReleaseStore, SaveOptions } from '../../../functions/release/ports.js';
+import type { AuditEvent, OperationLock, ReleaseRecord } from '../../../functions/release/types.js';
 
 /** In-memory ReleaseStore for domain tests: same version-conditional semantics as DynamoDbReleaseStore. */
 export class MemoryReleaseStore implements ReleaseStore {
   readonly records = new Map<string, ReleaseRecord>();
   readonly audit: AuditEvent[] = [];
+  readonly locks = new Map<string, OperationLock>();
   /** Number of save() calls, accepted or not. */
   saves = 0;
 
@@ -16,14 +17,44 @@ export class MemoryReleaseStore implements ReleaseStore {
   }
 
   /** Conditional on version; throws ReleaseConflictError like the DynamoDB store. */
-  async save(record: ReleaseRecord, expectedVersion: number | undefined, audit?: AuditEvent): Promise<void> {
+  async save(
+    record: ReleaseRecord,
+    expectedVersion: number | undefined,
+    options: SaveOptions = {},
+  ): Promise<void> {
     this.saves++;
     const current = this.records.get(record.service);
-    if (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) {
+    const lock = this.locks.get(record.service);
+    if (
+      (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) ||
+      (options.releaseLock !== undefined && lock?.operationId !== options.releaseLock)
+    ) {
       throw new ReleaseConflictError(`${record.service}: the release record changed under this operation`);
     }
     this.records.set(record.service, structuredClone(record));
-    if (audit) this.audit.push(structuredClone(audit));
+    if (options.audit) this.audit.push(structuredClone(options.audit));
+    if (options.releaseLock !== undefined) this.locks.delete(record.service);
+  }
+
+  /** The lock item, if any. */
+  async getLock(service: string): Promise<OperationLock | undefined> {
+    const lock = this.locks.get(service);
+    return lock ? structuredClone(lock) : undefined;
+  }
+
+  /** Same rule as DynamoDB: free, expired before `now`, or already ours. */
+  async acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt> {
+    const holder = this.locks.get(service);
+    if (holder && holder.expiresAt >= now && holder.operationId !== lock.operationId) {
+      return { acquired: false, holder: structuredClone(holder) };
+    }
+    this.locks.set(service, structuredClone(lock));
+    return { acquired: true };
+  }
+
+  /** Deletes the lock if `operationId` holds it. */
+  async releaseLock(service: string, operationId: string): Promise<void> {
+    if (this.locks.get(service)?.operationId === operationId) this.locks.delete(service);
   }
 
   /** Appends an event. */

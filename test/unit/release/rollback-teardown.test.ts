@@ -109,26 +109,41 @@ describe('the service lock', () => {
   it('refuses a second operation while one holds the lock, naming it', async () => {
     const { deps, store } = memoryHarness();
     await deploy(deps, { ...base, version: '1.0.1-3b7c9e1' });
-    const record = (await store.get('address-service'))!;
     const since = Math.floor(deps.clock.now() / 1000);
-    await store.save(
-      {
-        ...record,
-        version: record.version + 1,
-        lock: {
-          operationId: 'op-1',
-          action: 'weight',
-          summary: 'weight 25',
-          requester: 'U0BOB',
-          since,
-          expiresAt: since + 120,
-        },
-      },
-      record.version,
-    );
+    const lock = {
+      operationId: 'op-1',
+      action: 'weight',
+      summary: 'weight 25',
+      requester: 'U0BOB',
+      since,
+      expiresAt: since + 120,
+    };
+    expect(await store.acquireLock('address-service', lock, since)).toEqual({ acquired: true });
 
     await expect(shiftWeight(deps, { ...base, weight: 5 })).rejects.toThrow(
       'address-service is busy: weight 25 by U0BOB since 10:00 UTC; wait for it to finish, then retry',
     );
+    expect(await store.getLock('address-service')).toMatchObject({ operationId: 'op-1' });
+  });
+
+  it('takes over a lock whose time budget ran out', async () => {
+    const { deps, store, clock } = memoryHarness();
+    await deploy(deps, { ...base, version: '1.0.1-3b7c9e1' });
+    const since = Math.floor(clock.now() / 1000);
+    const dead = {
+      operationId: 'dead',
+      action: 'weight',
+      summary: 'weight 25',
+      requester: 'U0BOB',
+      since,
+      expiresAt: since + 120,
+    };
+    await store.acquireLock('address-service', dead, since);
+    clock.advance(121_000);
+
+    await shiftWeight(deps, { ...base, weight: 5 });
+
+    expect(await store.getLock('address-service')).toBeUndefined();
+    expect((await store.get('address-service'))!.weights).toEqual({ blue: 95, green: 5 });
   });
 });

@@ -30,7 +30,7 @@ describe('deploy', () => {
     const record = (await store.get('address-service'))!;
     expect(record.phase).toBe('ready');
     expect(record.slots.green).toMatchObject({ version: '1.0.1-3b7c9e1', status: 'ready', replicas: 2 });
-    expect(record.lock).toBeUndefined();
+    expect(await store.getLock('address-service')).toBeUndefined();
     expect(result.message).toContain('deployed address-service green 1.0.1-3b7c9e1');
     expect(progress).toContain('rolling out green: 2/2 ready');
   });
