@@ -12,9 +12,16 @@ export function slotDeploymentName(service: ServiceConfig, slot: Slot): string {
   return `${service.name}-${slot}`;
 }
 
-/** Selector labels of one slot's Pods (seed: `selectorLabelsWithDeploymentType`). */
+/**
+ * Selector labels of one slot's Pods (seed: `selectorLabelsWithDeploymentType` = the chart's
+ * selectorLabels — name and instance — plus the slot label), so chart- and gray-made slots match.
+ */
 export function slotSelectorLabels(service: ServiceConfig, slot: Slot): Record<string, string> {
-  return { 'app.kubernetes.io/name': service.name, [service.slotLabel]: slot };
+  return {
+    'app.kubernetes.io/name': service.name,
+    'app.kubernetes.io/instance': slotDeploymentName(service, slot),
+    [service.slotLabel]: slot,
+  };
 }
 
 /** All labels of a slot's Deployment and Pods for `version` (seed: the chart's labels). */

@@ -53,7 +53,7 @@ export interface KubernetesClusterOptions {
  * credentials once; API errors become GrayErrors.
  */
 export class KubernetesCluster implements Cluster {
-  private clients?: Promise<{ custom: CustomObjectsApi; core: CoreV1Api }>;
+  private clients?: { config: KubeConfig; custom: CustomObjectsApi; core: CoreV1Api };
   private readonly sleep: (ms: number) => Promise<void>;
 
   /** `source` yields the KubeConfig; see KubernetesClusterOptions for retry settings. */
@@ -64,11 +64,19 @@ export class KubernetesCluster implements Cluster {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  private api() {
-    this.clients ??= this.source.load().then((kc) => ({
-      custom: kc.makeApiClient(CustomObjectsApi),
-      core: kc.makeApiClient(CoreV1Api),
-    }));
+  /**
+   * API clients for the source's current KubeConfig. The source is asked on every call (it caches),
+   * so an EKS token renewed on schedule is picked up without first meeting a 401.
+   */
+  private async api(): Promise<{ custom: CustomObjectsApi; core: CoreV1Api }> {
+    const config = await this.source.load();
+    if (this.clients?.config !== config) {
+      this.clients = {
+        config,
+        custom: config.makeApiClient(CustomObjectsApi),
+        core: config.makeApiClient(CoreV1Api),
+      };
+    }
     return this.clients;
   }
 
@@ -85,7 +93,6 @@ export class KubernetesCluster implements Cluster {
           if (apiStatusCode(error) === 401 && this.source.renew && !renewed) {
             renewed = true;
             await this.source.renew();
-            this.clients = undefined;
             return await request(await this.api());
           }
           throw error;

@@ -163,7 +163,8 @@ describe('kube-api-server scale subresource', () => {
     expect(scale.spec).toEqual({ replicas: 2 });
     expect(scale.status).toEqual({
       replicas: 2,
-      selector: 'app.kubernetes.io/name=address-service,app.vividcode.io/deployment-type=blue',
+      selector:
+        'app.kubernetes.io/instance=address-service-blue,app.kubernetes.io/name=address-service,app.vividcode.io/deployment-type=blue',
     });
   });
 

@@ -56,6 +56,7 @@ describe('buildDeployment', () => {
         selector: {
           matchLabels: {
             'app.kubernetes.io/name': 'address-service',
+            'app.kubernetes.io/instance': 'address-service-green',
             'app.vividcode.io/deployment-type': 'green',
           },
         },
@@ -75,7 +76,7 @@ describe('buildDeployment', () => {
     });
   });
 
-  it('names the blue slot address-service-blue and selects it by its slot label', () => {
+  it('names the blue slot address-service-blue and selects it as the seed chart does: name, instance and slot label', () => {
     const blue = buildDeployment(service, 'blue', '1.0.0-fe220c2');
     const spec = blue.spec as { selector: { matchLabels: Record<string, string> } };
 
@@ -83,6 +84,7 @@ describe('buildDeployment', () => {
     expect(blue.metadata.labels?.['app.kubernetes.io/instance']).toBe('address-service-blue');
     expect(spec.selector.matchLabels).toEqual({
       'app.kubernetes.io/name': 'address-service',
+      'app.kubernetes.io/instance': 'address-service-blue',
       'app.vividcode.io/deployment-type': 'blue',
     });
   });
