@@ -4,6 +4,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GrayConfig, ServiceConfig } from './config.js';
+import { EksClusterAccess } from './kubernetes/eks-cluster-access.js';
+import { eksKubeConfigSource } from './kubernetes/eks-kubeconfig.js';
 import { kubeConfigFileSource } from './kubernetes/kubeconfig-source.js';
 import { KubernetesCluster, type KubernetesClusterOptions } from './kubernetes/kubernetes-cluster.js';
 import type { ReleaseDeps } from './release/context.js';
@@ -18,21 +20,34 @@ export interface ClusterAccessOptions {
   /** Overrides every service's `cluster.context`. */
   context?: string;
   kubernetes?: KubernetesClusterOptions;
+  /** EKS access for services addressed as `cluster: {eks: …}` (default: one shared per container). */
+  eks?: EksClusterAccess;
 }
 
+let sharedEksAccess: EksClusterAccess | undefined;
+
 /**
- * Returns `clusterFor(service)`: one KubernetesCluster per distinct kubeconfig context, cached.
- * EKS-addressed services need the EKS access of the AWS stack; until it is wired, they throw ConfigError.
+ * Returns `clusterFor(service)`: one KubernetesCluster per distinct cluster, cached for the warm
+ * container. `{eks: {name, region}}` services reach EKS by name (DescribeCluster + a presigned STS
+ * token); `{context}` services, or any service when a kubeconfig is passed, use the kubeconfig.
  */
 export function createClusterResolver(
   options: ClusterAccessOptions = {},
 ): (service: ServiceConfig) => Cluster {
   const clusters = new Map<string, Cluster>();
   return (service) => {
-    if ('eks' in service.cluster && !options.context && !options.kubeconfigPath && !options.kubeconfigYaml) {
-      throw new ConfigError(
-        `${service.name}: EKS access (cluster ${service.cluster.eks.name}) is not available in this entry point; pass --kubeconfig/--context`,
-      );
+    const kubeconfigGiven = options.context || options.kubeconfigPath || options.kubeconfigYaml;
+    if ('eks' in service.cluster && !kubeconfigGiven) {
+      const { name, region } = service.cluster.eks;
+      const key = `eks:${region}/${name}`;
+      let cluster = clusters.get(key);
+      if (!cluster) {
+        sharedEksAccess ??= new EksClusterAccess();
+        const source = eksKubeConfigSource(options.eks ?? sharedEksAccess, name, region, service.namespace);
+        cluster = new KubernetesCluster(source, options.kubernetes);
+        clusters.set(key, cluster);
+      }
+      return cluster;
     }
     const context = options.context ?? ('context' in service.cluster ? service.cluster.context : undefined);
     const key = context ?? '(current)';

@@ -50,7 +50,7 @@ export class DryRunCluster implements Cluster {
     const k = key(ref);
     if (this.overlay.has(k)) return structuredClone(this.overlay.get(k));
     const object = await this.real.read(ref);
-    if (!this.before.has(k)) this.before.set(k, object);
+    if (!this.before.has(k)) this.before.set(k, structuredClone(object));
     return object;
   }
 

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli } from '../../../functions/cli.js';
+import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
+
+let stack: ReleaseStack;
+let globals: string[];
+
+async function gray(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    [...globals, ...args],
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+    { store: stack.store },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeEach(async () => {
+  stack = await startReleaseStack(inject('dynamoEndpoint'));
+  const dir = mkdtempSync(join(tmpdir(), 'gray-cli-'));
+  writeFileSync(join(dir, 'kubeconfig'), stack.kube.kubeConfigYaml('happyride'));
+  writeFileSync(join(dir, 'gray.config.yaml'), stringify({ services: [stack.deps.config.services[0]] }));
+  globals = [
+    '--config',
+    join(dir, 'gray.config.yaml'),
+    '--kubeconfig',
+    join(dir, 'kubeconfig'),
+    '--as',
+    'U0ALICE',
+  ];
+});
+afterEach(() => stack.close());
+
+describe('gray CLI', () => {
+  it('deploys and shifts weight, printing the result lines', async () => {
+    const deployed = await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    const shifted = await gray('weight', 'address-service', '25');
+
+    expect(deployed.code).toBe(0);
+    expect(deployed.err).toContain('… rolling out green: 2/2 ready');
+    expect(shifted).toEqual({ code: 0, out: 'address-service: blue 75% / green 25%', err: '' });
+  });
+
+  it('--dry-run prints the planned VirtualService diff and changes nothing', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+    const recordBefore = await stack.store.get('address-service');
+
+    const result = await gray('--dry-run', 'weight', 'address-service', '25');
+
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('--dry-run: nothing was changed. Planned changes:');
+    expect(result.out).toContain('--- VirtualService happyride/address-service-deployment (live)');
+    expect(result.out).toContain('-          weight: 100\n+          weight: 75');
+    expect(result.out).toContain('-          weight: 0\n+          weight: 25');
+    expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await stack.store.get('address-service')).toEqual(recordBefore);
+  });
+
+  it.each([
+    [['weight', 'address-service', '101'], 2, 'gray: weight "101" must be a whole percent from 0 to 100'],
+    [
+      ['deploy', 'address-service', 'green', '1.0'],
+      2,
+      'gray: version "1.0" must be semver plus the git short SHA',
+    ],
+    [['weight', 'billing', '5'], 1, 'gray: unknown service "billing"; configured services: address-service'],
+    [
+      ['deploy', 'address-service', 'blue', '1.0.1-3b7c9e1'],
+      1,
+      'gray: deploy: address-service blue carries 100% of traffic',
+    ],
+  ])('refuses %j with exit %i and a message saying what to do', async (args, exit, message) => {
+    const result = await gray(...args);
+
+    expect(result.code).toBe(exit);
+    expect(result.err).toContain(message);
+    expect(result.err).not.toMatch(/\n\s+at /);
+    expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('asks for approval on a big step (exit 3) and applies it with --approve', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+
+    const asked = await gray('weight', 'address-service', '60');
+    const approved = await gray('--approve', 'weight', 'address-service', '60');
+
+    expect(asked.code).toBe(3);
+    expect(asked.out).toBe(
+      "approval required for weight 60: a step of 60 points is above address-service's max step of 25 without approval; re-run with --approve to approve it yourself",
+    );
+    expect(approved).toMatchObject({ code: 0, out: 'address-service: blue 40% / green 60%' });
+  });
+
+  it('status --json reports recorded and live weights', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    await gray('weight', 'address-service', '5');
+
+    const result = await gray('--json', 'status', 'address-service');
+    const [status] = JSON.parse(result.out) as {
+      record: { weights: unknown; phase: string };
+      live: { weights: unknown };
+      drift: string[];
+    }[];
+
+    expect(status).toMatchObject({
+      record: { weights: { blue: 95, green: 5 }, phase: 'shifting' },
+      live: { weights: { blue: 95, green: 5 } },
+      drift: [],
+    });
+  });
+});
