@@ -74,6 +74,8 @@ export interface SaveOptions {
 export interface ReleaseStore {
   /** Reads a service's release record; `undefined` when gray has never seen the service. */
   get(service: string): Promise<ReleaseRecord | undefined>;
+  /** Reads several services' records in one request; missing ones are left out. */
+  getMany(services: string[]): Promise<ReleaseRecord[]>;
   /**
    * Writes `record` if the stored version equals `expectedVersion` (`undefined`: the record must not
    * exist yet), together with the audit event and the lock release when given (one transaction).

@@ -4,6 +4,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -81,6 +82,22 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       }),
     );
     return out.Item?.record as ReleaseRecord | undefined;
+  }
+
+  /** One BatchGetItem (strongly consistent) for up to 100 services; unprocessed keys are retried. */
+  async getMany(services: string[]): Promise<ReleaseRecord[]> {
+    const records: ReleaseRecord[] = [];
+    for (let i = 0; i < services.length; i += 100) {
+      let keys = services.slice(i, i + 100).map((s) => ({ pk: servicePartition(s), sk: RELEASE_SK }));
+      while (keys.length > 0) {
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) records.push(item.record as ReleaseRecord);
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    return records;
   }
 
   /**

@@ -40,6 +40,14 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Escapes like escapeText but keeps user and channel mentions (`<@U123>`, `<#C123>`) that gray itself writes. */
+export function escapeKeepingMentions(text: string): string {
+  return text
+    .split(/(<[@#][A-Z0-9]+>)/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+    .join('');
+}
+
 /**
  * Shortens `text` to at most `max` characters, ending in `…`, without cutting a Slack token such as
  * `<!date^…>`, `<@U1>` or `&amp;` in half.

@@ -1,6 +1,6 @@
 /** Ephemeral error replies: the one place an error becomes Slack text. */
 import { toGrayError } from '../../release/errors.js';
-import { code, escapeText, LIMITS, type MessageView, section, truncate } from './blocks.js';
+import { code, escapeKeepingMentions, LIMITS, type MessageView, section, truncate } from './blocks.js';
 
 /**
  * renderError(message, correlationId?): without a correlation id the message is user-facing and shown
@@ -10,7 +10,7 @@ import { code, escapeText, LIMITS, type MessageView, section, truncate } from '.
 export function renderError(message: string, correlationId?: string): MessageView {
   const text =
     correlationId === undefined
-      ? truncate(`⚠️ ${escapeText(message)}`, LIMITS.sectionText)
+      ? truncate(`⚠️ ${escapeKeepingMentions(message)}`, LIMITS.sectionText)
       : `⚠️ gray hit an internal error (correlation id ${code(correlationId)}); the team can find it in the logs`;
   return { text, blocks: [section(text)] };
 }

@@ -16,6 +16,11 @@ export class MemoryReleaseStore implements ReleaseStore {
     return record ? structuredClone(record) : undefined;
   }
 
+  /** Copies of the records that exist. */
+  async getMany(services: string[]): Promise<ReleaseRecord[]> {
+    return services.flatMap((s) => (this.records.has(s) ? [structuredClone(this.records.get(s)!)] : []));
+  }
+
   /** Conditional on version; throws ReleaseConflictError like the DynamoDB store. */
   async save(
     record: ReleaseRecord,

@@ -1,0 +1,60 @@
+/**
+ * The `/gray` command vocabulary shared by the grammar (slack/command-grammar.ts), the Slack listeners,
+ * the worker and the views. Values are already validated when a command exists.
+ */
+import type { Slot } from './types.js';
+
+/** A header route request: one header value, a user cohort, or off. */
+export type RouteSpec = { header: string; value: string } | { users: string[] } | { off: true };
+
+/** A parsed `/gray …` command. `service` is absent where the user left `[svc]` out. */
+export type GrayCommand =
+  | { verb: 'help' }
+  | { verb: 'status'; service?: string }
+  | { verb: 'history'; service: string; limit: number }
+  | { verb: 'deploy'; service: string; slot?: Slot; version: string }
+  | { verb: 'weight'; service?: string; weight: number }
+  | { verb: 'route'; service: string; route: RouteSpec }
+  | { verb: 'promote'; service?: string }
+  | { verb: 'rollback'; service?: string }
+  | { verb: 'teardown'; service: string; slot: Slot };
+
+/** Commands that change a release: they run in the worker under the service lock. */
+export type WriteCommand = Extract<
+  GrayCommand,
+  { verb: 'deploy' | 'weight' | 'route' | 'promote' | 'rollback' | 'teardown' }
+>;
+
+/** A write command whose service is known (resolved from the channel when it was left out). */
+export type ResolvedWriteCommand = WriteCommand & { service: string };
+
+/** Verbs that change state. */
+export const WRITE_VERBS = ['deploy', 'weight', 'route', 'promote', 'rollback', 'teardown'] as const;
+
+/** Every verb, for usage and "did you mean". */
+export const ALL_VERBS = ['help', 'status', 'history', ...WRITE_VERBS] as const;
+
+/** True when the command changes a release. */
+export function isWriteCommand(command: GrayCommand): command is WriteCommand {
+  return (WRITE_VERBS as readonly string[]).includes(command.verb);
+}
+
+/** Short human summary used in locks, messages and the audit log: `weight 25`, `deploy green 1.0.1-abc1234`. */
+export function summarizeCommand(command: ResolvedWriteCommand): string {
+  switch (command.verb) {
+    case 'deploy':
+      return `deploy ${command.slot ? `${command.slot} ` : ''}${command.version}`;
+    case 'weight':
+      return `weight ${command.weight}`;
+    case 'route':
+      return 'off' in command.route
+        ? 'route off'
+        : 'users' in command.route
+          ? `route users ${command.route.users.join(',')}`
+          : `route header ${command.route.header}=${command.route.value}`;
+    case 'teardown':
+      return `teardown ${command.slot}`;
+    default:
+      return command.verb;
+  }
+}

@@ -1,0 +1,49 @@
+import type { ResolvedWriteCommand } from './commands.js';
+import type { OperationDone, ReleaseDeps } from './context.js';
+import { deploy } from './deploy.js';
+import { clearHeaderRoute, setHeaderRoute } from './header-route.js';
+import { promote } from './promote.js';
+import { rollback } from './rollback.js';
+import { type ApprovalRequired, shiftWeight } from './shift-weight.js';
+import { teardown } from './teardown.js';
+
+/**
+ * Runs one write command through its use case (the worker's and any other surface's single entry).
+ * `operationId` is the id that already holds the service lock (Slack ack path); `approved` says an
+ * approver allowed a step above the max. Returns the use case's result; throws its GrayErrors.
+ */
+export async function executeCommand(
+  deps: ReleaseDeps,
+  command: ResolvedWriteCommand,
+  context: { actor: string; operationId?: string; approved?: boolean },
+): Promise<OperationDone | ApprovalRequired> {
+  const input = {
+    service: command.service,
+    actor: context.actor,
+    ...(context.operationId ? { operationId: context.operationId } : {}),
+  };
+  switch (command.verb) {
+    case 'deploy':
+      return deploy(deps, {
+        ...input,
+        version: command.version,
+        ...(command.slot ? { slot: command.slot } : {}),
+      });
+    case 'weight':
+      return shiftWeight(deps, {
+        ...input,
+        weight: command.weight,
+        ...(context.approved ? { approved: true } : {}),
+      });
+    case 'route':
+      return 'off' in command.route
+        ? clearHeaderRoute(deps, input)
+        : setHeaderRoute(deps, { ...input, ...command.route });
+    case 'promote':
+      return promote(deps, input);
+    case 'rollback':
+      return rollback(deps, input);
+    case 'teardown':
+      return teardown(deps, { ...input, slot: command.slot });
+  }
+}

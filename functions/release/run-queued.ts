@@ -1,0 +1,102 @@
+import type { OperationDone, ReleaseDeps } from './context.js';
+import { type GrayError, toGrayError } from './errors.js';
+import { executeCommand } from './execute.js';
+import type { OperationRecord, OperationState, OperationStore } from './operations.js';
+import type { ApprovalRequired } from './shift-weight.js';
+import type { ReleaseRecord } from './types.js';
+
+/** A change of an operation's visible state: what the reporter shows (one message, edited in place). */
+export interface OperationUpdate {
+  state: OperationState;
+  /** Progress lines so far, oldest first ("rolling out green: 1/2 ready"). */
+  lines: string[];
+  /** The final result or error message (exposed errors verbatim, others with the correlation id). */
+  result?: string;
+  /** The committed record after a success (views offer next steps from it). */
+  record?: ReleaseRecord;
+}
+
+/** Shows an operation's progress to people (Slack: one channel message per operation, edited). */
+export interface OperationReporter {
+  /** Called on start, on each progress line and at the end. */
+  report(operation: OperationRecord, update: OperationUpdate): Promise<void>;
+}
+
+const REFUSALS = new Set([
+  'invalid_input',
+  'refused',
+  'not_ready',
+  'route_missing',
+  'busy',
+  'not_allowed',
+  'unknown_service',
+]);
+
+/** Turns an error into the line users see: exposed messages verbatim, others with a correlation id. */
+export function userFacingError(
+  error: unknown,
+  correlationId: string,
+): { message: string; refused: boolean; error: GrayError } {
+  const gray = toGrayError(error);
+  const message = gray.expose
+    ? gray.message
+    : `gray hit an internal error (correlation id ${correlationId}); the logs have the details`;
+  return { message, refused: REFUSALS.has(gray.code), error: gray };
+}
+
+/**
+ * Runs one queued operation (the worker): queued → running is a conditional write, so a redelivered
+ * invoke of a started or finished operation does nothing and returns `skipped`. Reports start,
+ * progress and the end; always leaves the operation finished and the service lock released.
+ */
+export async function runQueuedOperation(
+  deps: ReleaseDeps & {
+    operations: OperationStore;
+    logError?: (error: unknown, operationId: string) => void;
+  },
+  operationId: string,
+  reporter: OperationReporter,
+): Promise<OperationState | 'skipped'> {
+  const now = () => Math.floor(deps.clock.now() / 1000);
+  const operation = await deps.operations.getOperation(operationId, now());
+  if (!operation) return 'skipped';
+  if (!(await deps.operations.transition(operationId, ['queued'], 'running', {}, now()))) return 'skipped';
+  const lines: string[] = [];
+  await reporter.report(operation, { state: 'running', lines });
+  const withProgress: ReleaseDeps = {
+    ...deps,
+    onProgress: async (event) => {
+      lines.push(event.message);
+      await reporter.report(operation, { state: 'running', lines: [...lines] });
+    },
+  };
+  let state: OperationState;
+  let result: string;
+  let record: ReleaseRecord | undefined;
+  try {
+    const outcome: OperationDone | ApprovalRequired = await executeCommand(withProgress, operation.command, {
+      actor: operation.actor,
+      operationId,
+      approved: operation.approvedBy !== undefined,
+    });
+    if (outcome.kind === 'approval-required') {
+      state = 'refused';
+      result = `${outcome.summary} needs approval: ${outcome.reason}`;
+    } else {
+      state = 'succeeded';
+      result = outcome.message;
+      record = outcome.record;
+    }
+  } catch (error) {
+    const shown = userFacingError(error, operationId);
+    if (!shown.error.expose) deps.logError?.(error, operationId);
+    state = shown.refused ? 'refused' : 'failed';
+    result = shown.message;
+  } finally {
+    // The use case releases the lock on every path it owns; this covers errors raised before it took it.
+    await deps.store.releaseLock(operation.service, operationId);
+  }
+  await deps.operations.transition(operationId, ['running'], state, { result }, now());
+  await reporter.report(operation, { state, lines, result, ...(record ? { record } : {}) });
+  return state;
+}

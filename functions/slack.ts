@@ -1,0 +1,55 @@
+/**
+ * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver, wrapped with middy. Verifies
+ * the Slack signature over the raw body, parses, authorises, records, dispatches to the worker and
+ * acks — never calling Kubernetes (Slack: acknowledge within 3,000 ms).
+ */
+import middy from '@middy/core';
+import { App, AwsLambdaReceiver } from '@slack/bolt';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { registerGrayCommands } from './slack/listeners.js';
+import { createGrayRuntime, type GrayRuntime, readGrayEnv } from './slack/runtime.js';
+
+/** Slack signs requests with a timestamp; Bolt rejects old ones, we also reject ones from the future. */
+const MAX_SKEW_SECONDS = 300;
+
+type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode: number; body: string }>;
+
+/** Builds the HTTP handler for a runtime (tests pass one wired to local servers). */
+export function createSlackHandler(runtime: GrayRuntime, now: () => number = Date.now): LambdaHandler {
+  const receiver = new AwsLambdaReceiver({ signingSecret: runtime.env.SLACK_SIGNING_SECRET });
+  const app = new App({
+    token: runtime.env.SLACK_BOT_TOKEN,
+    receiver,
+    ...(runtime.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: runtime.env.SLACK_API_URL } } : {}),
+  });
+  registerGrayCommands(app, runtime.slack);
+  let boltHandler:
+    | Promise<
+        (event: never, context: never, callback: never) => Promise<{ statusCode: number; body: string }>
+      >
+    | undefined;
+  return middy<APIGatewayProxyEventV2, { statusCode: number; body: string }>()
+    .before(async (request) => {
+      const headers = request.event.headers ?? {};
+      const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
+      if (Number.isFinite(ts) && ts - Math.floor(now() / 1000) > MAX_SKEW_SECONDS)
+        return { statusCode: 401, body: '' };
+      return undefined;
+    })
+    .handler(async (event, context) => {
+      boltHandler ??= receiver.start() as never;
+      const handle = await boltHandler;
+      return handle(event as never, context as never, (() => undefined) as never);
+    }) as unknown as LambdaHandler;
+}
+
+let cached: LambdaHandler | undefined;
+
+/** The deployed entry point: runtime from the environment, built once per container. */
+export const handler: LambdaHandler = async (event, context) => {
+  cached ??= createSlackHandler(createGrayRuntime(readGrayEnv()));
+  return cached(event, context);
+};

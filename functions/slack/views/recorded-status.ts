@@ -1,0 +1,21 @@
+import type { ReleaseStatus } from '../../release/status.js';
+import type { ReleaseRecord } from '../../release/types.js';
+
+/**
+ * A ReleaseStatus built from the record alone, for views that must not call Kubernetes (App Home is
+ * rendered inside the Slack request): live weights are the recorded ones; readiness is unknown.
+ */
+export function recordedStatus(record: ReleaseRecord): ReleaseStatus {
+  return {
+    service: record.service,
+    record,
+    recorded: true,
+    live: {
+      virtualService: true,
+      weights: record.weights,
+      ...(record.headerRoute ? { headerRoute: record.headerRoute } : {}),
+      slots: {},
+    },
+    drift: [],
+  };
+}

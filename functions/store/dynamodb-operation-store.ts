@@ -1,0 +1,280 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type {
+  ApprovalRecord,
+  DecideResult,
+  EnqueueResult,
+  OperationRecord,
+  OperationState,
+  OperationStore,
+} from '../release/operations.js';
+import type { OperationLock } from '../release/types.js';
+import { servicePartition } from './dynamodb-release-store.js';
+
+/** Pending approvals stay readable this long after they expire, so a late click says "expired". */
+const APPROVAL_RETENTION_SECONDS = 7 * 86400;
+
+const operationKey = (id: string) => ({ pk: `OPERATION#${id}`, sk: 'OPERATION' });
+const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
+const onceKey = (key: string) => ({ pk: `ONCE#${key}`, sk: 'ONCE' });
+
+function strip<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, approvalExpiresAt, ...rest } = item;
+  return (approvalExpiresAt === undefined ? rest : { ...rest, expiresAt: approvalExpiresAt }) as T;
+}
+
+/**
+ * OperationStore on gray's DynamoDB table: operations (`OPERATION#<id>`), approvals (`APPROVAL#<id>`)
+ * and one-shot delivery keys (`ONCE#<key>`), all with TTL on `expiresAt`; readers treat an item whose
+ * TTL passed as absent, since DynamoDB deletes expired items hours late.
+ */
+export class DynamoDbOperationStore implements OperationStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  /** `client` may point at DynamoDB Local; `tableName` is gray's table. */
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** One TransactWriteItems: operation (new), lock (free/expired/ours), delivery key (unclaimed). */
+  async enqueue(
+    operation: OperationRecord,
+    lock: OperationLock,
+    idempotencyKey: string | undefined,
+    now: number,
+  ): Promise<EnqueueResult> {
+    const TableName = this.tableName;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: { ...operationKey(operation.operationId), ...operation },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': 'pk' },
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: { pk: servicePartition(operation.service), sk: 'LOCK', ...lock },
+                ConditionExpression:
+                  'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
+                ExpressionAttributeNames: {
+                  '#pk': 'pk',
+                  '#expiresAt': 'expiresAt',
+                  '#operationId': 'operationId',
+                },
+                ExpressionAttributeValues: { ':now': now, ':operationId': operation.operationId },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...(idempotencyKey
+              ? [
+                  {
+                    Put: {
+                      TableName,
+                      Item: {
+                        ...onceKey(idempotencyKey),
+                        operationId: operation.operationId,
+                        expiresAt: now + 86400,
+                      },
+                      ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+                      ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
+                      ExpressionAttributeValues: { ':now': now },
+                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return { kind: 'queued' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [opReason, lockReason, onceReason] = error.CancellationReasons ?? [];
+      if (onceReason?.Code === 'ConditionalCheckFailed') {
+        const old = onceReason.Item ? unmarshall(onceReason.Item) : {};
+        return { kind: 'duplicate', operationId: String(old.operationId ?? operation.operationId) };
+      }
+      if (opReason?.Code === 'ConditionalCheckFailed')
+        return { kind: 'duplicate', operationId: operation.operationId };
+      if (lockReason?.Code === 'ConditionalCheckFailed' && lockReason.Item) {
+        return { kind: 'busy', holder: strip<OperationLock>(unmarshall(lockReason.Item)) };
+      }
+      throw error;
+    }
+  }
+
+  /** Strongly consistent GetItem; past-TTL items are absent. */
+  async getOperation(operationId: string, now: number): Promise<OperationRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: operationKey(operationId), ConsistentRead: true }),
+    );
+    if (!out.Item || (out.Item.expiresAt as number) < now) return undefined;
+    return strip<OperationRecord>(out.Item);
+  }
+
+  /** Conditional UpdateItem on `state IN (from…)`. */
+  async transition(
+    operationId: string,
+    from: OperationState[],
+    to: OperationState,
+    fields: Partial<Pick<OperationRecord, 'result' | 'messageTs' | 'channel'>>,
+    now: number,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':to': to, ':now': now };
+    const sets = ['#state = :to', '#updatedAt = :now'];
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    from.forEach((state, i) => {
+      values[`:from${i}`] = state;
+    });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(operationId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#state IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Sets channel and message ts of an existing operation. */
+  async setOperationMessage(operationId: string, channel: string, messageTs: string): Promise<void> {
+    await this.setMessage(operationKey(operationId), channel, messageTs);
+  }
+
+  private async setMessage(
+    key: { pk: string; sk: string },
+    channel: string,
+    messageTs: string,
+  ): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET #channel = :channel, #messageTs = :ts',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#channel': 'channel', '#messageTs': 'messageTs', '#pk': 'pk' },
+        ExpressionAttributeValues: { ':channel': channel, ':ts': messageTs },
+      }),
+    );
+  }
+
+  /** PutItem (new id only); the TTL keeps it a week past its expiry. */
+  async createApproval(approval: ApprovalRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...approvalKey(approval.approvalId),
+          ...approval,
+          approvalExpiresAt: approval.expiresAt,
+          expiresAt: approval.expiresAt + APPROVAL_RETENTION_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      }),
+    );
+  }
+
+  /** Strongly consistent GetItem. */
+  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: approvalKey(approvalId), ConsistentRead: true }),
+    );
+    if (!out.Item || (out.Item.expiresAt as number) < Math.floor(Date.now() / 1000)) return undefined;
+    return strip<ApprovalRecord>(out.Item);
+  }
+
+  /** Sets channel and message ts of an approval request. */
+  async setApprovalMessage(approvalId: string, channel: string, messageTs: string): Promise<void> {
+    await this.setMessage(approvalKey(approvalId), channel, messageTs);
+  }
+
+  /** Conditional UpdateItem: `status = pending AND approvalExpiresAt > now`. */
+  async decide(
+    approvalId: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    now: number,
+  ): Promise<DecideResult> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET #status = :decision, #decidedBy = :by, #decidedAt = :now',
+          ConditionExpression: '#status = :pending AND #approvalExpiresAt > :now',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#decidedBy': 'decidedBy',
+            '#decidedAt': 'decidedAt',
+            '#approvalExpiresAt': 'approvalExpiresAt',
+          },
+          ExpressionAttributeValues: { ':decision': decision, ':by': by, ':now': now, ':pending': 'pending' },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'decided', approval: strip<ApprovalRecord>(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!error.Item) return { kind: 'missing' };
+      const approval = strip<ApprovalRecord>(unmarshall(error.Item));
+      return approval.status === 'pending'
+        ? { kind: 'expired', approval }
+        : { kind: 'already-decided', approval };
+    }
+  }
+
+  /** Conditional PutItem of `ONCE#<key>` (unclaimed or past its TTL). */
+  async claimOnce(key: string, ttlSeconds: number, now: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...onceKey(key), expiresAt: now + ttlSeconds },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

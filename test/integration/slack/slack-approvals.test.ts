@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { readWeights } from '../../../functions/istio/virtual-service.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
+import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
+
+let stack: SlackStack;
+const weights = () =>
+  readWeights(
+    stack.runtime.slack.config.services[0]!,
+    stack.kube.getObject(
+      'virtualservices',
+      'happyride',
+      'address-service-deployment',
+    ) as unknown as KubeObject,
+  );
+
+/** Finds the button with `actionId` in a message's blocks and returns its value. */
+function buttonValue(blocks: unknown[] | undefined, actionId: string): string {
+  const found = JSON.stringify(blocks ?? []).match(
+    new RegExp(
+      `"action_id":"${actionId}"[^}]*?"value":"((?:[^"\\\\]|\\\\.)*)"|"value":"((?:[^"\\\\]|\\\\.)*)"[^{}]*?"action_id":"${actionId}"`,
+    ),
+  );
+  if (!found) throw new Error(`no ${actionId} button in ${JSON.stringify(blocks)}`);
+  return JSON.parse(`"${found[1] ?? found[2]}"`) as string;
+}
+
+/** Deploys green, asks to promote, and returns the approval message's ts and approval id. */
+async function requestPromotion(): Promise<{ ts: string; approvalId: string; reply: string }> {
+  await stack.command('deploy address-service green 1.0.1-3b7c9e1');
+  await stack.dispatcher.idle();
+  stack.slack.reset();
+  const reply = await stack.command('promote address-service', 'U0ALICE');
+  const message = stack.slack.messages(CHANNEL).at(-1)!;
+  return {
+    ts: message.ts,
+    approvalId: buttonValue(message.blocks, 'gray_approve'),
+    reply: (reply.body as { text: string }).text,
+  };
+}
+
+const promotions = () => stack.dispatcher.jobs.filter((j) => j.kind === 'operation').length;
+const responsesTo = (actionTs: string) =>
+  stack.slack.responses(`click-${actionTs}`).map((r) => JSON.stringify(r));
+
+beforeEach(async () => {
+  stack = await startSlackStack(inject('dynamoEndpoint'));
+});
+afterEach(() => stack.close());
+
+describe('approvals through signed button clicks', () => {
+  it('holds promote for approval, then an approver’s click promotes and the request message shows the decision', async () => {
+    const { ts, approvalId, reply } = await requestPromotion();
+    expect(reply).toBe(
+      "promote on address-service needs approval (address-service's policy requires approval to promote); asked <@U0APPROVER>, <@U0APPROVER2>",
+    );
+    expect(weights()).toEqual({ blue: 100, green: 0 });
+
+    const click = await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000001.000001');
+    await stack.dispatcher.idle();
+
+    expect(click.statusCode).toBe(200);
+    expect(weights()).toEqual({ blue: 0, green: 100 });
+    const decided = stack.slack.message(CHANNEL, ts)!;
+    expect(decided.text).toContain('approved');
+    expect(JSON.stringify(decided.blocks)).not.toContain('gray_approve');
+  });
+
+  it('runs one promotion when the same click is delivered twice', async () => {
+    const { ts, approvalId } = await requestPromotion();
+    const before = promotions();
+
+    await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000002.000002');
+    await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000002.000002');
+    await stack.dispatcher.idle();
+
+    expect(promotions() - before).toBe(1);
+    expect(weights()).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('lets two approvers clicking at once promote exactly once; the second is told who approved', async () => {
+    const { ts, approvalId } = await requestPromotion();
+    const before = promotions();
+
+    await Promise.all([
+      stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000003.000001'),
+      stack.click('gray_approve', approvalId, 'U0APPROVER2', ts, '1700000003.000002'),
+    ]);
+    await stack.dispatcher.idle();
+
+    expect(promotions() - before).toBe(1);
+    const told = [...responsesTo('1700000003.000001'), ...responsesTo('1700000003.000002')];
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/was already approved by <@U0APPROVER2?>/);
+  });
+
+  it('refuses the requester’s own approval', async () => {
+    const { ts, approvalId } = await requestPromotion();
+
+    await stack.click('gray_approve', approvalId, 'U0ALICE', ts, '1700000004.000001');
+    await stack.dispatcher.idle();
+
+    expect(responsesTo('1700000004.000001')[0]).toContain(
+      'you requested promote; another approver must approve it',
+    );
+    expect(weights()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('refuses an expired approval', async () => {
+    const { ts, approvalId } = await requestPromotion();
+    stack.clock.advance(3601_000);
+
+    await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000005.000001');
+    await stack.dispatcher.idle();
+
+    expect(responsesTo('1700000005.000001')[0]).toContain('promote on address-service expired at');
+    expect(weights()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('refuses a non-approver', async () => {
+    const { ts, approvalId } = await requestPromotion();
+
+    await stack.click('gray_approve', approvalId, 'U0MALLORY', ts, '1700000006.000001');
+
+    expect(responsesTo('1700000006.000001')[0]).toContain(
+      'only <@U0APPROVER>, <@U0APPROVER2> can approve promote on address-service',
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { readWeights } from '../../../functions/istio/virtual-service.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
+import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
+
+let stack: SlackStack;
+const weights = () =>
+  readWeights(
+    stack.runtime.slack.config.services[0]!,
+    stack.kube.getObject(
+      'virtualservices',
+      'happyride',
+      'address-service-deployment',
+    ) as unknown as KubeObject,
+  );
+const textOf = (reply: { body: unknown }) => (reply.body as { text?: string }).text ?? '';
+
+async function deployGreen() {
+  await stack.command('deploy address-service green 1.0.1-3b7c9e1');
+  await stack.dispatcher.idle();
+}
+
+beforeEach(async () => {
+  stack = await startSlackStack(inject('dynamoEndpoint'));
+});
+afterEach(() => stack.close());
+
+describe('/gray through functions/slack.ts', () => {
+  it('acks `weight address-service 25` with no Kubernetes request, then the worker leaves 75/25 and one edited message', async () => {
+    await deployGreen();
+    stack.slack.reset();
+    stack.kube.clearLog();
+    stack.dispatcher.hold();
+
+    const reply = await stack.command('weight address-service 25');
+
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(textOf(reply)).toMatch(
+      /^queued: weight 25 on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
+    );
+    expect(stack.kube.requests).toEqual([]);
+
+    stack.dispatcher.release();
+    await stack.dispatcher.idle();
+
+    expect(weights()).toEqual({ blue: 75, green: 25 });
+    const messages = stack.slack.messages(CHANNEL);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.edits).toBeGreaterThanOrEqual(1);
+    expect(messages[0]!.text).toContain('address-service: blue 75% / green 25%');
+  });
+
+  it('acks well under 3 s while the cluster takes 5 s per request', async () => {
+    await deployGreen();
+    stack.kube.injectFault({ times: 1000, fault: { delayMs: 5000 } });
+    stack.dispatcher.hold();
+
+    const reply = await stack.command('weight address-service 5');
+
+    expect(reply.statusCode).toBe(200);
+    expect(reply.ms).toBeLessThan(1500);
+    stack.kube.clearFaults();
+    stack.dispatcher.release();
+  });
+
+  it.each([
+    ['a wrong signature', { secret: 'not-the-secret' }, 0],
+    ['a 301 s old timestamp', {}, -301],
+    ['a timestamp 301 s in the future', {}, 301],
+  ])('answers 401 to %s and changes nothing', async (_name, variant, skew) => {
+    const { signedEvent, slashCommandBody } = await import('../../support/slack-requests.js');
+    stack.table.requests.reset();
+    const body = slashCommandBody('weight address-service 25', {
+      user: 'U0ALICE',
+      channel: CHANNEL,
+      triggerId: 't-forged',
+      responseUrl: stack.slack.responseUrl('forged'),
+    });
+
+    const timestamp = Math.floor(Date.now() / 1000) + skew;
+    const event = signedEvent(body, { secret: 'gray-test-signing-secret', timestamp, ...variant });
+    const response = await stack.handler(event, {} as never);
+
+    expect(response.statusCode).toBe(401);
+    expect(stack.table.requests.total()).toBe(0);
+    expect(stack.dispatcher.jobs).toEqual([]);
+  });
+
+  it('accepts a base64-encoded body and decodes `+` and %3D as the form standard says', async () => {
+    await deployGreen();
+
+    const reply = await stack.command('route address-service header x-latest-version=true', 'U0ALICE', {
+      base64: true,
+    });
+    await stack.dispatcher.idle();
+
+    expect(textOf(reply)).toContain('queued: route header x-latest-version=true on address-service');
+    expect(
+      stack.kube.getObject('virtualservices', 'happyride', 'address-service-deployment')?.spec,
+    ).toMatchObject({
+      http: [
+        { name: 'address-service-latest', match: [{ headers: { 'x-latest-version': { exact: 'true' } } }] },
+        { name: 'address-service-http' },
+      ],
+    });
+  });
+
+  it('refuses bad input with a usage hint and records nothing', async () => {
+    stack.table.requests.reset();
+
+    const reply = await stack.command('weight address-service 101');
+
+    expect(reply.statusCode).toBe(200);
+    expect(textOf(reply)).toContain('must be a whole percent from 0 to 100');
+    expect(stack.table.requests.total()).toBe(0);
+    expect(stack.dispatcher.jobs).toEqual([]);
+  });
+
+  it('refuses an unauthorised user by the rule, recording only the refusal', async () => {
+    await stack.close();
+    stack = await startSlackStack(inject('dynamoEndpoint'), { allowedUsers: ['U0ALICE'] });
+    stack.table.requests.reset();
+
+    const reply = await stack.command('weight address-service 5', 'U0MALLORY');
+
+    expect(textOf(reply)).toContain("<@U0MALLORY> is not in address-service's allowedUsers");
+    expect(stack.dispatcher.jobs).toEqual([]);
+    expect(stack.table.requests.snapshot()).toEqual({ GetItem: 1, PutItem: 1 });
+    const [event] = await stack.runtime.slack.store.history('address-service', 5);
+    expect(event).toMatchObject({ actor: 'U0MALLORY', action: 'weight', result: 'refused' });
+  });
+});

@@ -1,0 +1,137 @@
+// gray's Slack surface on real local servers: Bolt's AwsLambdaReceiver behind functions/slack.ts with
+// HMAC-signed requests, DynamoDB Local, our Kubernetes API server and the loopback Slack Web API.
+
+import type { InlineDispatcher } from '../../functions/slack/dispatch.js';
+import { createGrayRuntime, type GrayRuntime, readGrayEnv } from '../../functions/slack/runtime.js';
+import { createSlackHandler } from '../../functions/slack.js';
+import { createTestTable, type TestTable } from './dynamodb-table.js';
+import { type KubeApiServer, startKubeApiServer } from './kube-api-server/index.js';
+import { seedHappyride } from './kube-api-server/seed.js';
+import { FakeClock } from './memory/fake-clock.js';
+import { seedConfig } from './memory/harness.js';
+import { type SlackApiServer, startSlackApiServer } from './slack-api-server.js';
+import { buttonClickBody, signedEvent, slashCommandBody } from './slack-requests.js';
+
+export const SIGNING_SECRET = 'gray-test-signing-secret';
+export const CHANNEL = 'C0RELEASES';
+
+/** Handles on every server plus helpers that send signed Slack requests. */
+export interface SlackStack {
+  runtime: GrayRuntime;
+  kube: KubeApiServer;
+  slack: SlackApiServer;
+  table: TestTable;
+  clock: FakeClock;
+  dispatcher: InlineDispatcher;
+  handler: ReturnType<typeof createSlackHandler>;
+  /** Sends `/gray <text>` as `user`; returns status, parsed JSON body and elapsed ms. */
+  command(
+    text: string,
+    user?: string,
+    options?: { timestamp?: number; base64?: boolean },
+  ): Promise<SlackReply>;
+  /** Clicks a button on the message `messageTs`; `actionTs` identifies the click (same ts = same delivery). */
+  click(
+    actionId: string,
+    value: string,
+    user: string,
+    messageTs: string,
+    actionTs?: string,
+  ): Promise<SlackReply>;
+  close(): Promise<void>;
+}
+
+/** Status and body of the HTTP answer the handler gave. */
+export interface SlackReply {
+  statusCode: number;
+  body: { text?: string; response_type?: string; blocks?: unknown[] } | string;
+  ms: number;
+}
+
+let triggers = 0;
+
+/** Starts the servers and builds the Slack handler with inline dispatch. */
+export async function startSlackStack(
+  dynamoEndpoint: string,
+  configOverrides: Record<string, unknown> = {},
+): Promise<SlackStack> {
+  const [kube, table, slack] = await Promise.all([
+    startKubeApiServer({ rolloutDelayMs: 30 }),
+    createTestTable(dynamoEndpoint),
+    startSlackApiServer(),
+  ]);
+  seedHappyride(kube);
+  const clock = new FakeClock(Date.now());
+  const env = readGrayEnv({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_API_URL: slack.url,
+    GRAY_TABLE_NAME: table.tableName,
+    GRAY_DISPATCH: 'inline',
+  });
+  const runtime = createGrayRuntime(env, {
+    config: seedConfig({ approvers: ['U0APPROVER', 'U0APPROVER2'], ...configOverrides }),
+    dynamo: table.client,
+    access: { kubeconfigYaml: kube.kubeConfigYaml('happyride'), kubernetes: { minBackoffMs: 10 } },
+    clock: {
+      now: () => clock.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+    },
+    pollMs: 20,
+    reporterIntervalMs: 0,
+    logError: () => undefined,
+  });
+  const handler = createSlackHandler(runtime);
+  const send = async (
+    body: string,
+    options: { timestamp?: number; base64?: boolean } = {},
+  ): Promise<SlackReply> => {
+    const started = performance.now();
+    const response = await handler(signedEvent(body, { secret: SIGNING_SECRET, ...options }), {} as never);
+    const ms = performance.now() - started;
+    let parsed: SlackReply['body'] = response.body;
+    try {
+      parsed = response.body ? (JSON.parse(response.body) as SlackReply['body']) : '';
+    } catch {
+      // plain text body
+    }
+    return { statusCode: response.statusCode, body: parsed, ms };
+  };
+  return {
+    runtime,
+    kube,
+    slack,
+    table,
+    clock,
+    dispatcher: runtime.dispatcher as InlineDispatcher,
+    handler,
+    command: (text, user = 'U0ALICE', options = {}) => {
+      triggers++;
+      return send(
+        slashCommandBody(text, {
+          user,
+          channel: CHANNEL,
+          triggerId: `trigger-${triggers}`,
+          responseUrl: slack.responseUrl(`cmd-${triggers}`),
+        }),
+        options,
+      );
+    },
+    click: (actionId, value, user, messageTs, actionTs = `${Date.now() / 1000}`) =>
+      send(
+        buttonClickBody({
+          actionId,
+          value,
+          user,
+          channel: CHANNEL,
+          messageTs,
+          actionTs,
+          responseUrl: slack.responseUrl(`click-${actionTs}`),
+        }),
+      ),
+    close: async () => {
+      await (runtime.dispatcher as InlineDispatcher).idle();
+      await Promise.all([kube.close(), slack.close(), table.drop()]);
+    },
+  };
+}
