@@ -119,6 +119,12 @@ export class DryRunStore implements ReleaseStore {
     return this.records.get(service) ?? (await this.real.get(service));
   }
 
+  /** Overlay first, then the real store. */
+  async getMany(services: string[]): Promise<ReleaseRecord[]> {
+    const records = await Promise.all(services.map((s) => this.get(s)));
+    return records.filter((r) => r !== undefined);
+  }
+
   /** Keeps the record in memory; no conditions (nothing is written). */
   async save(record: ReleaseRecord): Promise<void> {
     this.records.set(record.service, structuredClone(record));
