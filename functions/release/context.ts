@@ -33,6 +33,8 @@ export interface OperationInput {
   actor: string;
   /** Id of an operation recorded earlier (the Slack ack path) that already holds the lock. */
   operationId?: string;
+  /** Approver who allowed this operation (Slack approvals), recorded in the audit event. */
+  approvedBy?: string;
 }
 
 /** Handed to a use case's work: the service, its cluster and a mutable draft of the record. */
@@ -95,7 +97,7 @@ function audit(
   action: string,
   summary: string,
   result: AuditResult,
-  extra: { before?: ReleaseRecord; reason?: string; operationId?: string } = {},
+  extra: { before?: ReleaseRecord; reason?: string; operationId?: string; approvedBy?: string } = {},
 ) {
   return {
     service: record.service,
@@ -109,6 +111,7 @@ function audit(
     ...(extra.before ? { before: snapshotOf(extra.before) } : {}),
     after: snapshotOf(record),
     ...(extra.operationId ? { operationId: extra.operationId } : {}),
+    ...(extra.approvedBy ? { approvedBy: extra.approvedBy } : {}),
   };
 }
 
@@ -179,6 +182,7 @@ export async function runOperation(
     const event = audit(deps, final, input.actor, input.action, input.summary, result, {
       before: record,
       operationId,
+      ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
       ...(result === 'succeeded' ? {} : { reason: message }),
     });
     try {

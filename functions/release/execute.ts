@@ -10,17 +10,18 @@ import { teardown } from './teardown.js';
 /**
  * Runs one write command through its use case (the worker's and any other surface's single entry).
  * `operationId` is the id that already holds the service lock (Slack ack path); `approved` says an
- * approver allowed a step above the max. Returns the use case's result; throws its GrayErrors.
+ * approver allowed a step above the max (`approvedBy` names them in the audit). Returns the use case's result; throws its GrayErrors.
  */
 export async function executeCommand(
   deps: ReleaseDeps,
   command: ResolvedWriteCommand,
-  context: { actor: string; operationId?: string; approved?: boolean },
+  context: { actor: string; operationId?: string; approved?: boolean; approvedBy?: string },
 ): Promise<OperationDone | ApprovalRequired> {
   const input = {
     service: command.service,
     actor: context.actor,
     ...(context.operationId ? { operationId: context.operationId } : {}),
+    ...(context.approvedBy ? { approvedBy: context.approvedBy } : {}),
   };
   switch (command.verb) {
     case 'deploy':

@@ -3,7 +3,7 @@
  * command, and what approvers decide on. Times are epoch seconds.
  */
 import type { ResolvedWriteCommand } from './commands.js';
-import type { HeaderRoute, OperationLock, Weights } from './types.js';
+import type { AuditEvent, HeaderRoute, OperationLock, Weights } from './types.js';
 
 /** Where an operation stands. */
 export type OperationState =
@@ -102,8 +102,8 @@ export interface OperationStore {
   ): Promise<boolean>;
   /** Stores the Slack message of an operation. */
   setOperationMessage(operationId: string, channel: string, messageTs: string): Promise<void>;
-  /** Records a new approval request. */
-  createApproval(approval: ApprovalRecord): Promise<void>;
+  /** Records a new approval request and its audit event in one transaction. */
+  createApproval(approval: ApprovalRecord, audit: AuditEvent): Promise<void>;
   /** Reads an approval request (TTL-expired ones count as absent after their retention). */
   getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
   /** Stores the Slack message of an approval request. */

@@ -138,7 +138,16 @@ export async function requestOperation(
       createdAt: now,
       expiresAt: now + (deps.approvalTtlSeconds ?? 3600),
     };
-    await deps.operations.createApproval(approval);
+    await deps.operations.createApproval(approval, {
+      service: serviceName,
+      at: deps.clock.now(),
+      id: newId(),
+      actor: input.actor,
+      action: 'approval',
+      summary: `request approval: ${approval.summary}`,
+      result: 'succeeded',
+      reason: need.reason,
+    });
     return { kind: 'approval-requested', approval };
   }
   return enqueueOperation(deps, command, {
@@ -189,6 +198,15 @@ export async function decideApproval(
       `${approval.summary} on ${approval.service} was already ${status} by <@${decidedBy}>`,
     );
   }
+  await deps.store.appendAudit({
+    service: approval.service,
+    at: deps.clock.now(),
+    id: (deps.newId ?? randomUUID)(),
+    actor: input.actor,
+    action: 'approval',
+    summary: `${input.decision === 'approved' ? 'approve' : 'reject'}: ${approval.summary} (requested by ${approval.requester})`,
+    result: 'succeeded',
+  });
   if (input.decision === 'rejected') return { approval: result.approval };
   const queued = await enqueueOperation(deps, approval.command, {
     actor: approval.requester,

@@ -78,6 +78,7 @@ export async function runQueuedOperation(
       actor: operation.actor,
       operationId,
       approved: operation.approvedBy !== undefined,
+      ...(operation.approvedBy ? { approvedBy: operation.approvedBy } : {}),
     });
     if (outcome.kind === 'approval-required') {
       state = 'refused';

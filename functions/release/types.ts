@@ -125,6 +125,8 @@ export interface AuditEvent {
   before?: ReleaseSnapshot;
   after?: ReleaseSnapshot;
   operationId?: string;
+  /** Approver who allowed the action, when it needed approval. */
+  approvedBy?: string;
 }
 
 /** Returns the audit snapshot of a record. */

@@ -19,8 +19,8 @@ import type {
   OperationState,
   OperationStore,
 } from '../release/operations.js';
-import type { OperationLock } from '../release/types.js';
-import { servicePartition } from './dynamodb-release-store.js';
+import type { AuditEvent, OperationLock } from '../release/types.js';
+import { auditSortKey, servicePartition } from './dynamodb-release-store.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
 const APPROVAL_RETENTION_SECONDS = 7 * 86400;
@@ -192,19 +192,31 @@ export class DynamoDbOperationStore implements OperationStore {
     );
   }
 
-  /** PutItem (new id only); the TTL keeps it a week past its expiry. */
-  async createApproval(approval: ApprovalRecord): Promise<void> {
+  /** One TransactWriteItems: the approval (new id only; TTL a week past its expiry) and its audit event. */
+  async createApproval(approval: ApprovalRecord, audit: AuditEvent): Promise<void> {
     await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...approvalKey(approval.approvalId),
-          ...approval,
-          approvalExpiresAt: approval.expiresAt,
-          expiresAt: approval.expiresAt + APPROVAL_RETENTION_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': 'pk' },
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...approvalKey(approval.approvalId),
+                ...approval,
+                approvalExpiresAt: approval.expiresAt,
+                expiresAt: approval.expiresAt + APPROVAL_RETENTION_SECONDS,
+              },
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': 'pk' },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk: servicePartition(audit.service), sk: auditSortKey(audit), event: audit },
+            },
+          },
+        ],
       }),
     );
   }

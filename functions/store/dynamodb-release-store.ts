@@ -28,7 +28,7 @@ export function servicePartition(service: string): string {
 }
 
 /** Sort key of an audit event: time-ordered (epoch ms, zero-padded) then unique by id. */
-function auditSortKey(event: AuditEvent): string {
+export function auditSortKey(event: AuditEvent): string {
   return `AUDIT#${String(event.at).padStart(15, '0')}#${event.id}`;
 }
 

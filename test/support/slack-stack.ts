@@ -7,7 +7,6 @@ import { createSlackHandler } from '../../functions/slack.js';
 import { createTestTable, type TestTable } from './dynamodb-table.js';
 import { type KubeApiServer, startKubeApiServer } from './kube-api-server/index.js';
 import { seedHappyride } from './kube-api-server/seed.js';
-import { FakeClock } from './memory/fake-clock.js';
 import { seedConfig } from './memory/harness.js';
 import { type SlackApiServer, startSlackApiServer } from './slack-api-server.js';
 import { buttonClickBody, signedEvent, slashCommandBody } from './slack-requests.js';
@@ -21,7 +20,8 @@ export interface SlackStack {
   kube: KubeApiServer;
   slack: SlackApiServer;
   table: TestTable;
-  clock: FakeClock;
+  /** Real time plus an offset tests can advance (approval expiry). */
+  clock: { now(): number; advance(ms: number): void };
   dispatcher: InlineDispatcher;
   handler: ReturnType<typeof createSlackHandler>;
   /** Sends `/gray <text>` as `user`; returns status, parsed JSON body and elapsed ms. */
@@ -61,7 +61,8 @@ export async function startSlackStack(
     startSlackApiServer(),
   ]);
   seedHappyride(kube);
-  const clock = new FakeClock(Date.now());
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
   const env = readGrayEnv({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: slack.token,

@@ -64,6 +64,12 @@ describe('approvals through signed button clicks', () => {
     const decided = stack.slack.message(CHANNEL, ts)!;
     expect(decided.text).toContain('approved');
     expect(JSON.stringify(decided.blocks)).not.toContain('gray_approve');
+    const history = await stack.runtime.slack.store.history('address-service', 3);
+    expect(history.map((e) => [e.actor, e.action, e.summary, e.result, e.approvedBy])).toEqual([
+      ['U0ALICE', 'promote', 'promote', 'succeeded', 'U0APPROVER'],
+      ['U0APPROVER', 'approval', 'approve: promote (requested by U0ALICE)', 'succeeded', undefined],
+      ['U0ALICE', 'approval', 'request approval: promote', 'succeeded', undefined],
+    ]);
   });
 
   it('runs one promotion when the same click is delivered twice', async () => {
