@@ -2,6 +2,8 @@
  * Cold-start wiring for the Slack handler and the worker: environment checked with zod once, then
  * the config, DynamoDB stores, Kubernetes access, Slack Web API client and the dispatcher.
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { WebClient } from '@slack/web-api';
@@ -29,6 +31,9 @@ const envSchema = z.object({
   GRAY_DISPATCH: z.enum(['lambda', 'inline']).default('lambda'),
   GRAY_WORKER_FUNCTION: z.string().optional(),
 });
+
+/** Structured JSON logs (Powertools); internal errors carry the correlation id users see in Slack. */
+export const logger = new Logger({ serviceName: 'gray' });
 
 /** The checked environment of the Slack and worker functions. */
 export type GrayEnv = z.output<typeof envSchema>;
@@ -79,14 +84,7 @@ export function createGrayRuntime(env: GrayEnv, overrides: RuntimeOverrides = {}
   const logError =
     overrides.logError ??
     ((error: unknown, correlationId: string) =>
-      console.error(
-        JSON.stringify({
-          level: 'ERROR',
-          correlationId,
-          error: String(error),
-          stack: (error as Error)?.stack,
-        }),
-      ));
+      logger.error('internal error', { correlationId, error: error as Error }));
   const release: ReleaseDeps = {
     config,
     store,

@@ -131,3 +131,58 @@ describe('/gray through functions/slack.ts', () => {
     expect(event).toMatchObject({ actor: 'U0MALLORY', action: 'weight', result: 'refused' });
   });
 });
+
+describe('Events API through functions/slack.ts', () => {
+  const eventBody = (eventId: string) =>
+    JSON.stringify({
+      token: 'deprecated-verification-token',
+      team_id: 'T0GRAYTEST',
+      api_app_id: 'A0GRAY',
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event: {
+        type: 'app_home_opened',
+        user: 'U0ALICE',
+        channel: 'D0HOME',
+        tab: 'home',
+        event_ts: `${Date.now() / 1000}`,
+      },
+    });
+
+  it('answers url_verification with the challenge', async () => {
+    const { signedEvent } = await import('../../support/slack-requests.js');
+    const body = JSON.stringify({ token: 'x', challenge: 'gray-challenge-123', type: 'url_verification' });
+
+    const response = await stack.handler(
+      signedEvent(body, { secret: 'gray-test-signing-secret', contentType: 'application/json' }),
+      {} as never,
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ challenge: 'gray-challenge-123' });
+  });
+
+  it('publishes App Home once per event id, however often Slack retries it', async () => {
+    const { signedEvent } = await import('../../support/slack-requests.js');
+    await deployGreen();
+    const send = (retry?: string) =>
+      stack.handler(
+        signedEvent(eventBody('Ev0HOME1'), {
+          secret: 'gray-test-signing-secret',
+          contentType: 'application/json',
+          ...(retry
+            ? { extraHeaders: { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' } }
+            : {}),
+        }),
+        {} as never,
+      );
+
+    const responses = [await send(), await send('1'), await send('2')];
+
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(stack.slack.calls('views.publish')).toHaveLength(1);
+    expect(JSON.stringify(stack.slack.homeView('U0ALICE'))).toContain('address-service');
+    expect(JSON.stringify(stack.slack.homeView('U0ALICE'))).toContain('1.0.1-3b7c9e1');
+  });
+});
