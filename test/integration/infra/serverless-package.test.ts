@@ -327,7 +327,10 @@ describe(`serverless.yml packaged by osls (${FUNCTIONS.join(' + ')})`, () => {
         (s) => s !== undefined && !s.startsWith('node:') && !builtinModules.includes(s),
       );
       expect(external.every((s) => s?.startsWith('@aws-sdk/'))).toBe(true);
-      expect(external).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
+      // The document client and its client come from the same runtime release, never one bundled and one not.
+      if (fn !== 'sweeper') {
+        expect(external).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
+      }
     }
   });
 });
