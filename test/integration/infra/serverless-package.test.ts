@@ -329,7 +329,9 @@ describe(`serverless.yml packaged by osls (${FUNCTIONS.join(' + ')})`, () => {
       expect(external.every((s) => s?.startsWith('@aws-sdk/'))).toBe(true);
       // The document client and its client come from the same runtime release, never one bundled and one not.
       if (fn !== 'sweeper') {
-        expect(external).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
+        expect(external).toEqual(
+          expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']),
+        );
       }
     }
   });
