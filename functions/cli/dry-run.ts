@@ -146,6 +146,16 @@ export class DryRunStore implements ReleaseStore {
   /** Nothing to release. */
   async releaseLock(): Promise<void> {}
 
+  /** The real store's due teardowns. */
+  listDueTeardowns(now: number): Promise<ReleaseRecord[]> {
+    return this.real.listDueTeardowns(now);
+  }
+
+  /** The real store's expired locks. */
+  listExpiredLocks(now: number) {
+    return this.real.listExpiredLocks(now);
+  }
+
   /** Ignored. */
   async appendAudit(_event: AuditEvent): Promise<void> {}
 

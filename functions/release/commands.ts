@@ -2,6 +2,7 @@
  * The `/gray` command vocabulary shared by the grammar (slack/command-grammar.ts), the Slack listeners,
  * the worker and the views. Values are already validated when a command exists.
  */
+import { formatDuration } from './duration.js';
 import type { Slot } from './types.js';
 
 /** A header route request: one header value, a user cohort, or off. */
@@ -17,22 +18,46 @@ export type GrayCommand =
   | { verb: 'route'; service: string; route: RouteSpec }
   | { verb: 'promote'; service?: string }
   | { verb: 'rollback'; service?: string }
-  | { verb: 'teardown'; service: string; slot: Slot };
+  | { verb: 'teardown'; service: string; slot: Slot }
+  | { verb: 'teardown-cancel'; service: string }
+  | { verb: 'teardown-extend'; service: string; seconds: number }
+  | { verb: 'adopt'; service: string }
+  | { verb: 'reconcile'; service: string };
 
 /** Commands that change a release: they run in the worker under the service lock. */
-export type WriteCommand = Extract<
-  GrayCommand,
-  { verb: 'deploy' | 'weight' | 'route' | 'promote' | 'rollback' | 'teardown' }
->;
+export type WriteCommand = Extract<GrayCommand, { verb: (typeof WRITE_VERBS)[number] }>;
 
 /** A write command whose service is known (resolved from the channel when it was left out). */
 export type ResolvedWriteCommand = WriteCommand & { service: string };
 
 /** Verbs that change state. */
-export const WRITE_VERBS = ['deploy', 'weight', 'route', 'promote', 'rollback', 'teardown'] as const;
+export const WRITE_VERBS = [
+  'deploy',
+  'weight',
+  'route',
+  'promote',
+  'rollback',
+  'teardown',
+  'teardown-cancel',
+  'teardown-extend',
+  'adopt',
+  'reconcile',
+] as const;
 
-/** Every verb, for usage and "did you mean". */
-export const ALL_VERBS = ['help', 'status', 'history', ...WRITE_VERBS] as const;
+/** The words a user types first, for usage and "did you mean". */
+export const ALL_VERBS = [
+  'help',
+  'status',
+  'history',
+  'deploy',
+  'weight',
+  'route',
+  'promote',
+  'rollback',
+  'teardown',
+  'adopt',
+  'reconcile',
+] as const;
 
 /** True when the command changes a release. */
 export function isWriteCommand(command: GrayCommand): command is WriteCommand {
@@ -54,6 +79,10 @@ export function summarizeCommand(command: ResolvedWriteCommand): string {
           : `route header ${command.route.header}=${command.route.value}`;
     case 'teardown':
       return `teardown ${command.slot}`;
+    case 'teardown-cancel':
+      return 'teardown cancel';
+    case 'teardown-extend':
+      return `teardown extend ${formatDuration(command.seconds)}`;
     default:
       return command.verb;
   }

@@ -8,7 +8,7 @@ import type { GrayConfig, ServiceConfig } from '../config.js';
 import { findService } from '../config.js';
 import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
-import { GrayError, ReleaseConflictError, ServiceBusyError } from './errors.js';
+import { GrayError, ReleaseConflictError, ReleaseRefusedError, ServiceBusyError } from './errors.js';
 import type { Clock, Cluster, ProgressEvent, ReleaseStore } from './ports.js';
 import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
 
@@ -35,6 +35,8 @@ export interface OperationInput {
   operationId?: string;
   /** Approver who allowed this operation (Slack approvals), recorded in the audit event. */
   approvedBy?: string;
+  /** Slack channel the request came from; kept on the record so the sweeper reports there. */
+  channel?: string;
 }
 
 /** Handed to a use case's work: the service, its cluster and a mutable draft of the record. */
@@ -61,6 +63,9 @@ export interface OperationDone {
 }
 
 const nowSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+
+/** Actions allowed on a drifted service: the two that resolve drift. */
+const DRIFT_ACTIONS = new Set(['adopt', 'reconcile']);
 
 /** Formats epoch seconds as `HH:MM` UTC for messages. */
 export function clockTime(epochSeconds: number): string {
@@ -155,8 +160,15 @@ export async function runOperation(
     await deps.store.releaseLock(service.name, operationId);
     throw error;
   }
+  if (record.drift && !DRIFT_ACTIONS.has(input.action)) {
+    await deps.store.releaseLock(service.name, operationId);
+    throw new ReleaseRefusedError(
+      `${input.summary}: ${service.name} has drifted from what gray recorded (${record.drift.lines.join('; ')}); run /gray adopt ${service.name} to accept the live state, or /gray reconcile ${service.name} to restore the record`,
+    );
+  }
   let savedVersion = record.version;
   const draft: ReleaseRecord = structuredClone(record);
+  if (input.channel) draft.channel = input.channel;
   const ctx: OperationContext = {
     service,
     cluster,

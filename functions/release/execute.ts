@@ -1,11 +1,13 @@
 import type { ResolvedWriteCommand } from './commands.js';
 import type { OperationDone, ReleaseDeps } from './context.js';
 import { deploy } from './deploy.js';
+import { adopt, reconcile } from './drift.js';
 import { clearHeaderRoute, setHeaderRoute } from './header-route.js';
 import { promote } from './promote.js';
 import { rollback } from './rollback.js';
 import { type ApprovalRequired, shiftWeight } from './shift-weight.js';
 import { teardown } from './teardown.js';
+import { cancelTeardown, extendTeardown } from './teardown-schedule.js';
 
 /**
  * Runs one write command through its use case (the worker's and any other surface's single entry).
@@ -15,13 +17,14 @@ import { teardown } from './teardown.js';
 export async function executeCommand(
   deps: ReleaseDeps,
   command: ResolvedWriteCommand,
-  context: { actor: string; operationId?: string; approved?: boolean; approvedBy?: string },
+  context: { actor: string; operationId?: string; approved?: boolean; approvedBy?: string; channel?: string },
 ): Promise<OperationDone | ApprovalRequired> {
   const input = {
     service: command.service,
     actor: context.actor,
     ...(context.operationId ? { operationId: context.operationId } : {}),
     ...(context.approvedBy ? { approvedBy: context.approvedBy } : {}),
+    ...(context.channel ? { channel: context.channel } : {}),
   };
   switch (command.verb) {
     case 'deploy':
@@ -46,5 +49,13 @@ export async function executeCommand(
       return rollback(deps, input);
     case 'teardown':
       return teardown(deps, { ...input, slot: command.slot });
+    case 'teardown-cancel':
+      return cancelTeardown(deps, input);
+    case 'teardown-extend':
+      return extendTeardown(deps, { ...input, seconds: command.seconds });
+    case 'adopt':
+      return adopt(deps, input);
+    case 'reconcile':
+      return reconcile(deps, input);
   }
 }

@@ -91,6 +91,10 @@ export interface ReleaseStore {
   acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt>;
   /** Releases the lock if this operation holds it (no-op otherwise). */
   releaseLock(service: string, operationId: string): Promise<void>;
+  /** Records whose pending teardown is due at `now` (epoch s) or earlier: a Query on the sparse due index, paged. */
+  listDueTeardowns(now: number): Promise<ReleaseRecord[]>;
+  /** Locks whose time budget ran out before `now` (epoch s), with their service: a Query on the due index. */
+  listExpiredLocks(now: number): Promise<(OperationLock & { service: string })[]>;
   /** Appends an audit event on its own (refusals, failures before any state change). */
   appendAudit(event: AuditEvent): Promise<void>;
   /** Returns the newest `limit` audit events of a service, newest first. */

@@ -79,6 +79,7 @@ export async function runQueuedOperation(
       operationId,
       approved: operation.approvedBy !== undefined,
       ...(operation.approvedBy ? { approvedBy: operation.approvedBy } : {}),
+      ...(operation.channel ? { channel: operation.channel } : {}),
     });
     if (outcome.kind === 'approval-required') {
       state = 'refused';

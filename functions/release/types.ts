@@ -94,6 +94,10 @@ export interface ReleaseRecord {
   headerRoute?: HeaderRoute;
   phase: ReleasePhase;
   teardown?: PendingTeardown;
+  /** Slack channel the service's last operation came from: where the sweeper reports. */
+  channel?: string;
+  /** Live state that differs from this record, as the sweeper last reported it; write commands wait for adopt/reconcile. */
+  drift?: { signature: string; lines: string[]; detectedAt: number };
   /** Epoch seconds. */
   updatedAt: number;
   updatedBy: string;

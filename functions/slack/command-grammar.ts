@@ -4,6 +4,7 @@
  * messages; whether a service is configured is the handler's business.
  */
 import { parseSlot } from '../release/deploy.js';
+import { parseDuration } from '../release/duration.js';
 import { InvalidInputError } from '../release/errors.js';
 import { parseHeaderName, parseHeaderValue } from '../release/header-route.js';
 import { parseWeight } from '../release/shift-weight.js';
@@ -54,6 +55,18 @@ const USAGE_LINES: readonly UsageLine[] = [
     does: 'send all traffic back to the previous slot',
   },
   { verb: 'teardown', syntax: '/gray teardown <service> <blue|green>', does: 'remove the idle slot now' },
+  { verb: 'teardown', syntax: '/gray teardown <service> cancel', does: 'cancel the scheduled teardown' },
+  {
+    verb: 'teardown',
+    syntax: '/gray teardown <service> extend <30m|2h|…>',
+    does: 'run the scheduled teardown later',
+  },
+  { verb: 'adopt', syntax: '/gray adopt <service>', does: 'accept the live (drifted) state into the record' },
+  {
+    verb: 'reconcile',
+    syntax: '/gray reconcile <service>',
+    does: 'put the recorded routing back (needs approval)',
+  },
   { verb: 'history', syntax: '/gray history <service> [n]', does: 'the last n events (1–50, default 10)' },
 ];
 
@@ -66,6 +79,10 @@ const EXAMPLES: Record<GrayVerb, string> = {
   promote: '/gray promote address-service',
   rollback: '/gray rollback address-service',
   teardown: '/gray teardown address-service blue',
+  'teardown-cancel': '/gray teardown address-service cancel',
+  'teardown-extend': '/gray teardown address-service extend 2h',
+  adopt: '/gray adopt address-service',
+  reconcile: '/gray reconcile address-service',
   history: '/gray history address-service 20',
 };
 
@@ -270,14 +287,35 @@ export function parseGrayCommand(text: string): GrayCommand {
     case 'route':
       return parseRoute(args, normalized);
     case 'teardown': {
-      const [serviceToken, slotToken] = args;
-      if (serviceToken === undefined || slotToken === undefined || args.length > 2)
+      const [serviceToken, slotToken, durationToken] = args;
+      if (serviceToken === undefined || slotToken === undefined || args.length > 3)
         throw usageError('teardown');
+      const action = unwrap(slotToken).toLowerCase();
+      if (action === 'cancel' && args.length === 2)
+        return { verb: 'teardown-cancel', service: parseService('teardown', serviceToken) };
+      if (action === 'extend' && durationToken !== undefined) {
+        let seconds: number;
+        try {
+          seconds = parseDuration(unwrap(durationToken));
+        } catch {
+          throw new InvalidInputError(
+            `teardown extend: "${echo(durationToken)}" is not a duration; type ${usageOf('teardown')}`,
+          );
+        }
+        return { verb: 'teardown-extend', service: parseService('teardown', serviceToken), seconds };
+      }
+      if (args.length > 2) throw usageError('teardown');
       return {
         verb: 'teardown',
         service: parseService('teardown', serviceToken),
         slot: parseTeardownSlot(slotToken),
       };
+    }
+    case 'adopt':
+    case 'reconcile': {
+      const [serviceToken] = args;
+      if (serviceToken === undefined || args.length > 1) throw usageError(word);
+      return { verb: word, service: parseService(word, serviceToken) };
     }
     case 'history': {
       const [serviceToken, limitToken] = args;

@@ -154,14 +154,20 @@ export function registerGrayCommands(app: App, deps: SlackDeps): void {
       }
       const value = buttonValue(action);
       const weight = /^gray_weight_(\d+)$/.exec(action.action_id)?.[1];
+      const extend = /^gray_teardown_extend_(\d+)$/.exec(action.action_id)?.[1];
+      const service = value.service;
       const command: WriteCommand | undefined =
         action.action_id === 'gray_promote'
-          ? { verb: 'promote', service: value.service }
+          ? { verb: 'promote', service }
           : action.action_id === 'gray_rollback'
-            ? { verb: 'rollback', service: value.service }
-            : weight !== undefined
-              ? { verb: 'weight', service: value.service, weight: value.weight ?? Number(weight) }
-              : undefined;
+            ? { verb: 'rollback', service }
+            : action.action_id === 'gray_teardown_cancel'
+              ? { verb: 'teardown-cancel', service }
+              : extend !== undefined
+                ? { verb: 'teardown-extend', service, seconds: Number(extend) }
+                : weight !== undefined
+                  ? { verb: 'weight', service, weight: value.weight ?? Number(weight) }
+                  : undefined;
       if (!command) throw new InvalidInputError(`unknown button ${action.action_id}; use /gray help`);
       await reply(respond, await submit(deps, client, command, actor, channel, `action:${correlationId}`));
     } catch (error) {

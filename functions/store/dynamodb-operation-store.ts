@@ -20,7 +20,7 @@ import type {
   OperationStore,
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
-import { auditSortKey, servicePartition } from './dynamodb-release-store.js';
+import { auditSortKey, lockItem, servicePartition } from './dynamodb-release-store.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
 const APPROVAL_RETENTION_SECONDS = 7 * 86400;
@@ -73,7 +73,7 @@ export class DynamoDbOperationStore implements OperationStore {
             {
               Put: {
                 TableName,
-                Item: { pk: servicePartition(operation.service), sk: 'LOCK', ...lock },
+                Item: lockItem(operation.service, lock),
                 ConditionExpression:
                   'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
                 ExpressionAttributeNames: {
@@ -117,7 +117,8 @@ export class DynamoDbOperationStore implements OperationStore {
       if (opReason?.Code === 'ConditionalCheckFailed')
         return { kind: 'duplicate', operationId: operation.operationId };
       if (lockReason?.Code === 'ConditionalCheckFailed' && lockReason.Item) {
-        return { kind: 'busy', holder: strip<OperationLock>(unmarshall(lockReason.Item)) };
+        const { gsi1pk: _g1, gsi1sk: _g2, ...holder } = unmarshall(lockReason.Item);
+        return { kind: 'busy', holder: strip<OperationLock>(holder) };
       }
       throw error;
     }

@@ -16,6 +16,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReleaseConflictError } from '../release/errors.js';
 import type { LockAttempt, ReleaseStore, SaveOptions } from '../release/ports.js';
 import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
+import { DUE_INDEX } from './table.js';
 
 const RELEASE_SK = 'RELEASE';
 const LOCK_SK = 'LOCK';
@@ -30,6 +31,20 @@ export function servicePartition(service: string): string {
 /** Sort key of an audit event: time-ordered (epoch ms, zero-padded) then unique by id. */
 export function auditSortKey(event: AuditEvent): string {
   return `AUDIT#${String(event.at).padStart(15, '0')}#${event.id}`;
+}
+
+/** Partition value of the due index for service locks (the sweeper finds stale ones by expiry). */
+export const LOCK_DUE = 'LOCK';
+
+/** The lock item: the lock's fields plus due-index keys by expiry, so stale locks are found by Query. */
+export function lockItem(service: string, lock: OperationLock): Record<string, unknown> {
+  return {
+    pk: servicePartition(service),
+    sk: LOCK_SK,
+    ...lock,
+    gsi1pk: LOCK_DUE,
+    gsi1sk: `${String(lock.expiresAt).padStart(12, '0')}#${service}`,
+  };
 }
 
 /** The release item: the record as a map, `version` on top for conditions, due-index keys when a teardown is pending. */
@@ -184,7 +199,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       }),
     );
     if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...lock } = out.Item;
+    const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...lock } = out.Item;
     return lock as OperationLock;
   }
 
@@ -197,7 +212,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: servicePartition(service), sk: LOCK_SK, ...lock },
+          Item: lockItem(service, lock),
           ConditionExpression:
             'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
           ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#operationId': 'operationId' },
@@ -212,7 +227,13 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         ? (unmarshall(error.Item) as OperationLock & { pk?: string; sk?: string })
         : await this.getLock(service);
       if (!holder) return this.acquireLock(service, lock, now);
-      const { pk: _pk, sk: _sk, ...rest } = holder as OperationLock & { pk?: string; sk?: string };
+      const {
+        pk: _pk,
+        sk: _sk,
+        gsi1pk: _g1,
+        gsi1sk: _g2,
+        ...rest
+      } = holder as OperationLock & Record<string, unknown>;
       return { acquired: false, holder: rest };
     }
   }
@@ -232,6 +253,43 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  /** Pages through a Query of the due index: items of `partition` due at or before `now` (epoch s). */
+  private async queryDue(partition: string, now: number): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: '#gsi1pk = :partition AND #gsi1sk <= :due',
+          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
+          ExpressionAttributeValues: {
+            ':partition': partition,
+            ':due': `${String(now).padStart(12, '0')}#~`,
+          },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Query of the sparse due index (partition TEARDOWN), following LastEvaluatedKey; never a Scan. */
+  async listDueTeardowns(now: number): Promise<ReleaseRecord[]> {
+    return (await this.queryDue(TEARDOWN_DUE, now)).map((item) => item.record as ReleaseRecord);
+  }
+
+  /** Query of the due index (partition LOCK) for locks whose budget ended before `now`. */
+  async listExpiredLocks(now: number): Promise<(OperationLock & { service: string })[]> {
+    return (await this.queryDue(LOCK_DUE, now - 1)).map((item) => {
+      const { pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...lock } = item;
+      return { ...(lock as unknown as OperationLock), service: String(pk).slice('SERVICE#'.length) };
+    });
   }
 
   /** Appends one audit event (unconditional on the record; unique by time and id). */

@@ -1,6 +1,7 @@
 // A release engine wired to real local servers: DynamoDB Local (one table per call) and our Kubernetes
 // API server over HTTPS seeded with happyride, reached through the real adapters and client-node.
 import type { ReleaseDeps } from '../../functions/release/context.js';
+import type { Clock } from '../../functions/release/ports.js';
 import { DynamoDbReleaseStore } from '../../functions/store/dynamodb-release-store.js';
 import { createReleaseDeps } from '../../functions/wiring.js';
 import { createTestTable, type TestTable } from './dynamodb-table.js';
@@ -27,7 +28,12 @@ export interface ReleaseStack {
 /** Starts a seeded Kubernetes API server and a fresh table on the DynamoDB Local at `dynamoEndpoint`. */
 export async function startReleaseStack(
   dynamoEndpoint: string,
-  options: { kube?: KubeApiServerOptions; config?: Record<string, unknown> } = {},
+  options: {
+    kube?: KubeApiServerOptions;
+    config?: Record<string, unknown>;
+    services?: Record<string, unknown>[];
+    clock?: Clock;
+  } = {},
 ): Promise<ReleaseStack> {
   const [kube, table] = await Promise.all([
     startKubeApiServer({ rolloutDelayMs: 30, ...options.kube }),
@@ -37,8 +43,16 @@ export async function startReleaseStack(
   const store = new DynamoDbReleaseStore(table.client, table.tableName);
   const progress: string[] = [];
   const sleeps: number[] = [];
-  const deps = createReleaseDeps(seedConfig(options.config), {
+  const config = seedConfig(options.config);
+  if (options.services)
+    config.services.push(
+      ...options.services.map(
+        (extra) => ({ ...config.services[0]!, ...extra }) as (typeof config.services)[number],
+      ),
+    );
+  const deps = createReleaseDeps(config, {
     store,
+    ...(options.clock ? { clock: options.clock } : {}),
     pollMs: 20,
     access: {
       kubeconfigYaml: kube.kubeConfigYaml('happyride'),

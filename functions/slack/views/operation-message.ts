@@ -110,10 +110,28 @@ export function nextStepButtons(service: string, record: ReleaseRecord): Button[
       );
     return [promoteButton(service, record), ...presets, rollbackButton(service, record.live, record)];
   }
+  const teardown = record.teardown ? teardownButtons(service) : [];
   if ((record.phase === 'promoted' || record.phase === 'stable') && usable(record, target, true)) {
-    return [rollbackButton(service, target, record)];
+    return [rollbackButton(service, target, record), ...teardown];
   }
-  return [];
+  return teardown;
+}
+
+/** Cancel and Extend (+30 min, +2 h) for a scheduled teardown. */
+function teardownButtons(service: string): Button[] {
+  return [
+    button({ text: 'Cancel teardown', actionId: 'gray_teardown_cancel', value: JSON.stringify({ service }) }),
+    button({
+      text: 'Extend +30 min',
+      actionId: 'gray_teardown_extend_1800',
+      value: JSON.stringify({ service, seconds: 1800 }),
+    }),
+    button({
+      text: 'Extend +2 h',
+      actionId: 'gray_teardown_extend_7200',
+      value: JSON.stringify({ service, seconds: 7200 }),
+    }),
+  ];
 }
 
 /** renderOperationMessage(op): the operation's channel message; buttons only once it succeeded with a record. */

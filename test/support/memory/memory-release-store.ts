@@ -62,6 +62,20 @@ export class MemoryReleaseStore implements ReleaseStore {
     if (this.locks.get(service)?.operationId === operationId) this.locks.delete(service);
   }
 
+  /** Records with a teardown due at or before `now`. */
+  async listDueTeardowns(now: number): Promise<ReleaseRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.teardown && r.teardown.dueAt <= now)
+      .map((r) => structuredClone(r));
+  }
+
+  /** Locks that expired before `now`. */
+  async listExpiredLocks(now: number) {
+    return [...this.locks.entries()]
+      .filter(([, l]) => l.expiresAt < now)
+      .map(([service, l]) => ({ ...structuredClone(l), service }));
+  }
+
   /** Appends an event. */
   async appendAudit(event: AuditEvent): Promise<void> {
     this.audit.push(structuredClone(event));

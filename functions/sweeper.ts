@@ -1,0 +1,41 @@
+/**
+ * Lambda: EventBridge schedule (every minute). Reconciles operations whose worker died, runs due
+ * teardowns exactly once after re-checking the live cluster, reports drift once per difference, and
+ * tells each service's channel what it did.
+ */
+import type { ScheduledEvent } from 'aws-lambda';
+import type { SweepNotice, SweepReport } from './release/sweep.js';
+import { sweep } from './release/sweep.js';
+import { createGrayRuntime, type GrayRuntime, logger, readGrayEnv } from './slack/runtime.js';
+
+let runtime: GrayRuntime | undefined;
+
+/** Posts each notice to its service's channel; notices without a channel go to the logs only. */
+export async function postNotices(run: GrayRuntime, notices: SweepNotice[]): Promise<void> {
+  for (const notice of notices) {
+    if (!notice.channel) {
+      logger.info('sweeper notice without a channel', { ...notice });
+      continue;
+    }
+    await run.web.chat.postMessage({ channel: notice.channel, text: notice.text });
+  }
+}
+
+/** Runs one sweep with a runtime (tests pass one wired to local servers). */
+export async function runSweep(run: GrayRuntime): Promise<SweepReport> {
+  const report = await sweep({ ...run.worker.release, operations: run.worker.operations });
+  await postNotices(run, report.notices);
+  logger.info('sweep done', {
+    recovered: report.recovered,
+    tornDown: report.tornDown,
+    blocked: report.blocked,
+    drifted: report.drifted,
+  });
+  return report;
+}
+
+/** The deployed entry point. */
+export async function handler(_event: ScheduledEvent): Promise<SweepReport> {
+  runtime ??= createGrayRuntime(readGrayEnv());
+  return runSweep(runtime);
+}
