@@ -10,9 +10,11 @@ import { renderHistoryText, renderStatusText } from './cli/format.js';
 import { loadGrayConfig } from './config.js';
 import type { ReleaseDeps } from './release/context.js';
 import { parseSlot } from './release/deploy.js';
+import { parseDuration } from './release/duration.js';
 import { InvalidInputError, toGrayError } from './release/errors.js';
 import * as release from './release/index.js';
-import { createReleaseDeps } from './wiring.js';
+import { sweep } from './release/sweep.js';
+import { createOperationStore, createReleaseDeps } from './wiring.js';
 
 /** Where CLI output goes (tests capture it). */
 export interface CliIo {
@@ -158,10 +160,37 @@ export async function runCli(
     .description('all traffic back to the previous slot')
     .action((service: string) => run((deps, actor) => release.rollback(deps, { service, actor }))());
   program
-    .command('teardown <service> <slot>')
-    .description('delete (red/black) or scale to 0 (blue/green) a slot without traffic')
-    .action((service: string, slot: string) =>
-      run((deps, actor) => release.teardown(deps, { service, actor, slot }))(),
+    .command('teardown <service> <slotOrAction> [duration]')
+    .description('teardown <svc> <blue|green> now; or `cancel` / `extend 2h` the scheduled one')
+    .action((service: string, what: string, duration?: string) =>
+      run((deps, actor) => {
+        if (what === 'cancel') return release.cancelTeardown(deps, { service, actor });
+        if (what === 'extend') {
+          if (!duration)
+            throw new InvalidInputError(
+              'teardown extend: give a duration, like `gray teardown address-service extend 2h`',
+            );
+          return release.extendTeardown(deps, { service, actor, seconds: parseDuration(duration) });
+        }
+        return release.teardown(deps, { service, actor, slot: what });
+      })(),
+    );
+  program
+    .command('adopt <service>')
+    .description('accept the live (drifted) state into the record')
+    .action((service: string) => run((deps, actor) => release.adopt(deps, { service, actor }))());
+  program
+    .command('reconcile <service>')
+    .description('put the recorded weights and header route back on the VirtualService')
+    .action((service: string) => run((deps, actor) => release.reconcile(deps, { service, actor }))());
+  program
+    .command('sweep')
+    .description('run the sweeper once: stale operations, due teardowns, drift')
+    .action(() =>
+      run(async (deps, _actor, o) => {
+        const report = await sweep({ ...deps, operations: createOperationStore() });
+        return o.json ? report : report.notices.map((n) => n.text).join('\n') || 'sweep: nothing due';
+      })(),
     );
   program
     .command('status [service]')
@@ -178,6 +207,10 @@ export async function runCli(
     .description('the last n audit events (default 10)')
     .action((service: string, n?: string) =>
       run(async (deps, _actor, o) => {
+        if (n !== undefined && !/^\d+$/.test(n))
+          throw new InvalidInputError(
+            `history: n "${n}" must be a whole number from 1 to 100, like \`gray history ${service} 20\``,
+          );
         const events = await release.getHistory(deps, { service, limit: n ? Number(n) : 10 });
         return o.json ? events : renderHistoryText(service, events);
       })(),
@@ -189,8 +222,10 @@ export async function runCli(
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const gray = toGrayError(error);
-    io.err(gray.expose ? `gray: ${gray.message}` : `gray: internal error (${gray.code}): ${gray.message}`);
-    return gray.code === 'invalid_input' ? 2 : 1;
+    // Domain messages name the Slack form of the next step; on the command line it is `gray …`.
+    const message = gray.message.replaceAll('/gray ', 'gray ');
+    io.err(gray.expose ? `gray: ${message}` : `gray: internal error (${gray.code}): ${message}`);
+    return gray.code === 'invalid_input' || gray.code === 'unknown_service' ? 2 : 1;
   }
 }
 

@@ -10,7 +10,9 @@ import { kubeConfigFileSource } from './kubernetes/kubeconfig-source.js';
 import { KubernetesCluster, type KubernetesClusterOptions } from './kubernetes/kubernetes-cluster.js';
 import type { ReleaseDeps } from './release/context.js';
 import { ConfigError } from './release/errors.js';
+import type { OperationStore } from './release/operations.js';
 import { type Clock, type Cluster, type ReleaseStore, systemClock } from './release/ports.js';
+import { DynamoDbOperationStore } from './store/dynamodb-operation-store.js';
 import { DynamoDbReleaseStore } from './store/dynamodb-release-store.js';
 
 /** How to reach clusters: a kubeconfig override for every service (CLI flags), else per-service config. */
@@ -75,6 +77,16 @@ export function createReleaseStore(
   if (!tableName)
     throw new ConfigError('GRAY_TABLE_NAME is not set: name the DynamoDB table gray keeps its records in');
   return new DynamoDbReleaseStore(client, tableName);
+}
+
+/** The DynamoDB operation store (queued operations, approvals, delivery keys) on the same table. */
+export function createOperationStore(
+  tableName = process.env.GRAY_TABLE_NAME,
+  client = new DynamoDBClient({}),
+): OperationStore {
+  if (!tableName)
+    throw new ConfigError('GRAY_TABLE_NAME is not set: name the DynamoDB table gray keeps its records in');
+  return new DynamoDbOperationStore(client, tableName);
 }
 
 /** Assembles ReleaseDeps; every part may be overridden (tests, dry runs). */

@@ -69,7 +69,9 @@ describe('gray CLI', () => {
       2,
       'gray: version "1.0" must be semver plus the git short SHA',
     ],
-    [['weight', 'billing', '5'], 1, 'gray: unknown service "billing"; configured services: address-service'],
+    [['weight', 'billing', '5'], 2, 'gray: unknown service "billing"; configured services: address-service'],
+    [['history', 'address-service', 'abc'], 2, 'gray: history: n "abc" must be a whole number from 1 to 100'],
+    [['weight', 'address-service', '150'], 2, 'like gray weight 25'],
     [
       ['deploy', 'address-service', 'blue', '1.0.1-3b7c9e1'],
       1,
