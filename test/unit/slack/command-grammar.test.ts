@@ -21,6 +21,8 @@ const ROUTE_USAGE =
 const DEPLOY_USAGE =
   'deploy: type `/gray deploy <service> [blue|green] <version>`, like `/gray deploy address-service green 1.0.1-fe220c2`';
 const HISTORY_USAGE = 'type `/gray history <service> [n]`, like `/gray history address-service 20`';
+const TEARDOWN_USAGE =
+  'type `/gray teardown <service> <blue|green>`, `/gray teardown <service> cancel` or `/gray teardown <service> extend <30m|2h|…>`, like `/gray teardown address-service blue`';
 
 describe('parseGrayCommand', () => {
   it.each<[string, GrayCommand]>([
@@ -78,6 +80,31 @@ describe('parseGrayCommand', () => {
     ['rollback address-service', { verb: 'rollback', service: 'address-service' }],
     ['teardown address-service blue', { verb: 'teardown', service: 'address-service', slot: 'blue' }],
     ['teardown address-service Green', { verb: 'teardown', service: 'address-service', slot: 'green' }],
+    ['teardown address-service cancel', { verb: 'teardown-cancel', service: 'address-service' }],
+    ['teardown address-service `CANCEL`', { verb: 'teardown-cancel', service: 'address-service' }],
+    [
+      'teardown address-service extend 2h',
+      { verb: 'teardown-extend', service: 'address-service', seconds: 7200 },
+    ],
+    [
+      'TEARDOWN Address-Service EXTEND 1h30m',
+      { verb: 'teardown-extend', service: 'address-service', seconds: 5400 },
+    ],
+    [
+      'teardown address-service extend 30m',
+      { verb: 'teardown-extend', service: 'address-service', seconds: 1800 },
+    ],
+    [
+      'teardown address-service extend 5m30s',
+      { verb: 'teardown-extend', service: 'address-service', seconds: 330 },
+    ],
+    [
+      'teardown address-service extend 3600',
+      { verb: 'teardown-extend', service: 'address-service', seconds: 3600 },
+    ],
+    ['adopt address-service', { verb: 'adopt', service: 'address-service' }],
+    ['Adopt *Address-Service*', { verb: 'adopt', service: 'address-service' }],
+    ['reconcile address-service', { verb: 'reconcile', service: 'address-service' }],
     ['history address-service', { verb: 'history', service: 'address-service', limit: 10 }],
     ['history address-service 1', { verb: 'history', service: 'address-service', limit: 1 }],
     ['history address-service 50', { verb: 'history', service: 'address-service', limit: 50 }],
@@ -148,13 +175,28 @@ describe('parseGrayCommand', () => {
       `promote: "a${'b'.repeat(38)}…" is not a service name (lower-case letters, digits and -, like address-service); type \`/gray promote [service]\`, like \`/gray promote address-service\``,
     ],
     ['rollback a b', 'rollback: type `/gray rollback [service]`, like `/gray rollback address-service`'],
+    ['teardown address-service', `teardown: ${TEARDOWN_USAGE}`],
+    ['teardown address-service purple', `teardown: slot "purple" is not blue or green; ${TEARDOWN_USAGE}`],
+    ['teardown address-service blue now', `teardown: ${TEARDOWN_USAGE}`],
+    ['teardown address-service cancel now', `teardown: ${TEARDOWN_USAGE}`],
+    ['teardown address-service extend 2h now', `teardown: ${TEARDOWN_USAGE}`],
+    ['teardown address-service extend soon', `teardown extend: "soon" is not a duration; ${TEARDOWN_USAGE}`],
+    ['teardown address-service extend 2x', `teardown extend: "2x" is not a duration; ${TEARDOWN_USAGE}`],
     [
-      'teardown address-service',
-      'teardown: type `/gray teardown <service> <blue|green>`, like `/gray teardown address-service blue`',
+      'teardown Address_Service cancel',
+      `teardown: "Address_Service" is not a service name (lower-case letters, digits and -, like address-service); ${TEARDOWN_USAGE}`,
     ],
+    ['adopt', 'adopt: type `/gray adopt <service>`, like `/gray adopt address-service`'],
+    ['adopt a b', 'adopt: type `/gray adopt <service>`, like `/gray adopt address-service`'],
     [
-      'teardown address-service purple',
-      'teardown: slot "purple" is not blue or green; type `/gray teardown <service> <blue|green>`, like `/gray teardown address-service blue`',
+      'adopt 9lives',
+      'adopt: "9lives" is not a service name (lower-case letters, digits and -, like address-service); type `/gray adopt <service>`, like `/gray adopt address-service`',
+    ],
+    ['reconcile', 'reconcile: type `/gray reconcile <service>`, like `/gray reconcile address-service`'],
+    ['reconcile a b', 'reconcile: type `/gray reconcile <service>`, like `/gray reconcile address-service`'],
+    [
+      'adpot address-service',
+      'unknown command "adpot"; did you mean `/gray adopt`? Type `/gray help` for all commands',
     ],
     ['history', `history: ${HISTORY_USAGE}`],
     ['history address-service 0', `history: "0" is not a number of events from 1 to 50; ${HISTORY_USAGE}`],
@@ -176,7 +218,7 @@ describe('parseGrayCommand', () => {
   });
 
   it('returns a command or throws InvalidInputError for any text (10,000 runs, up to 2,000 chars)', () => {
-    const verbs = [
+    const words = [
       'help',
       'status',
       'deploy',
@@ -185,10 +227,27 @@ describe('parseGrayCommand', () => {
       'promote',
       'rollback',
       'teardown',
+      'adopt',
+      'reconcile',
       'history',
     ];
+    const verbs = [...words, 'teardown-cancel', 'teardown-extend'];
     const noisyWord = fc.oneof(
-      fc.constantFrom(...verbs, 'blue', 'green', 'header', 'users', 'off', '=', '25', '1.0.1-fe220c2'),
+      fc.constantFrom(
+        ...words,
+        'blue',
+        'green',
+        'header',
+        'users',
+        'off',
+        'cancel',
+        'extend',
+        '=',
+        '25',
+        '2h',
+        '1h30m',
+        '1.0.1-fe220c2',
+      ),
       fc.string({ unit: 'grapheme', maxLength: 30 }),
       fc.string({ unit: 'binary', maxLength: 30 }),
     );
@@ -227,9 +286,33 @@ describe('parseGrayCommand', () => {
   });
 });
 
-/** Test-only renderer: a command back to the words a user would type (Slack escapes & < >). */
-function renderCommand(command: GrayCommand, shout: boolean): string[] {
-  const verb = shout ? command.verb.toUpperCase() : command.verb;
+const DURATION_UNITS = [
+  ['d', 86400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+] as const;
+
+/** Test-only: whole seconds as a user types a duration, `5400` → `1h30m` (or the bare number). */
+function renderDuration(seconds: number, bare: boolean): string {
+  if (bare) return String(seconds);
+  let rest = seconds;
+  let text = '';
+  for (const [unit, size] of DURATION_UNITS) {
+    const amount = Math.floor(rest / size);
+    if (amount > 0) text += `${amount}${unit}`;
+    rest -= amount * size;
+  }
+  return text;
+}
+
+/**
+ * Test-only renderer: a command back to the words a user would type (Slack escapes & < >); `shout`
+ * upper-cases the words the grammar reads case-blind, `bare` writes a duration as plain seconds.
+ */
+function renderCommand(command: GrayCommand, shout: boolean, bare = false): string[] {
+  const word = (text: string): string => (shout ? text.toUpperCase() : text);
+  const verb = word(command.verb);
   const service = 'service' in command && command.service !== undefined ? [command.service] : [];
   switch (command.verb) {
     case 'help':
@@ -241,17 +324,16 @@ function renderCommand(command: GrayCommand, shout: boolean): string[] {
     case 'weight':
       return [verb, ...service, String(command.weight)];
     case 'teardown':
-      return [verb, ...service, shout ? command.slot.toUpperCase() : command.slot];
+      return [verb, ...service, word(command.slot)];
+    case 'teardown-cancel':
+      return [word('teardown'), ...service, word('cancel')];
+    case 'teardown-extend':
+      return [word('teardown'), ...service, word('extend'), word(renderDuration(command.seconds, bare))];
     case 'route': {
       const { route } = command;
       if ('off' in route) return [verb, ...service, 'off'];
       if ('users' in route) return [verb, ...service, 'users', route.users.join(',')];
-      return [
-        verb,
-        ...service,
-        'header',
-        `${shout ? route.header.toUpperCase() : route.header}="${route.value}"`,
-      ];
+      return [verb, ...service, 'header', `${word(route.header)}="${route.value}"`];
     }
     default:
       return [verb, ...service];
@@ -284,6 +366,11 @@ const version = fc
     fc.stringMatching(/^[0-9a-f]{7,12}$/),
   )
   .map(([major, minor, patch, pre, sha]) => `${major}.${minor}.${patch}-${pre ? `${pre}-` : ''}${sha}`);
+// What extendTeardown accepts (1 min – 7 days), with the round values people type weighted in.
+const extendSeconds = fc.oneof(
+  fc.integer({ min: 60, max: 7 * 86400 }),
+  fc.constantFrom(60, 90, 1800, 3600, 5400, 7200, 86400, 7 * 86400),
+);
 const headerName = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9a-z-]{1,20}$/).filter(valid(parseHeaderName));
 const headerValue = fc
   .stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/)
@@ -305,6 +392,9 @@ const command: fc.Arbitrary<GrayCommand> = fc.oneof(
     .tuple(optionalService, fc.integer({ min: 0, max: 100 }))
     .map(([name, weight]) => withService({ verb: 'weight' as const, weight }, name)),
   fc.record({ verb: fc.constant('teardown' as const), service, slot }),
+  fc.record({ verb: fc.constant('teardown-cancel' as const), service }),
+  fc.record({ verb: fc.constant('teardown-extend' as const), service, seconds: extendSeconds }),
+  fc.record({ verb: fc.constantFrom('adopt' as const, 'reconcile' as const), service }),
   fc.record({
     verb: fc.constant('route' as const),
     service,
@@ -325,9 +415,10 @@ describe('parseGrayCommand round trip', () => {
       fc.property(
         command,
         fc.boolean(),
+        fc.boolean(),
         fc.array(separator, { minLength: 8, maxLength: 8 }),
-        (cmd, shout, gaps) => {
-          const words = renderCommand(cmd, shout);
+        (cmd, shout, bare, gaps) => {
+          const words = renderCommand(cmd, shout, bare);
           const text = slackEscape(words.map((word, i) => `${word}${gaps[i] ?? ' '}`).join(''));
 
           expect(parseGrayCommand(` ${text}`)).toEqual(cmd);
@@ -338,11 +429,25 @@ describe('parseGrayCommand round trip', () => {
   });
 });
 
+describe('renderDuration (test-only)', () => {
+  it.each([
+    [5400, false, '1h30m'],
+    [7 * 86400, false, '7d'],
+    [90061, false, '1d1h1m1s'],
+    [1800, true, '1800'],
+  ])('writes %i seconds (bare: %s) as %s', (seconds, bare, text) => {
+    expect(renderDuration(seconds, bare)).toBe(text);
+  });
+});
+
 describe('usageOf', () => {
   it('gives the syntax and an example of one verb', () => {
-    expect(usageOf('teardown')).toBe(
-      '`/gray teardown <service> <blue|green>`, like `/gray teardown address-service blue`',
-    );
+    expect(usageOf('adopt')).toBe('`/gray adopt <service>`, like `/gray adopt address-service`');
+    expect(usageOf('reconcile')).toBe('`/gray reconcile <service>`, like `/gray reconcile address-service`');
+  });
+
+  it('lists every form of a verb that has several', () => {
+    expect(usageOf('teardown')).toBe(TEARDOWN_USAGE.slice('type '.length));
   });
 });
 
@@ -350,8 +455,15 @@ describe('GRAY_USAGE', () => {
   it('has one line per command form, each a usage the grammar accepts once filled in', () => {
     const lines = GRAY_USAGE.split('\n');
 
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(15);
     expect(lines[3]).toBe('`/gray weight [service] <0-100>` — give the new slot that percent of the traffic');
+    expect(lines.slice(9, 14)).toEqual([
+      '`/gray teardown <service> <blue|green>` — remove the idle slot now',
+      '`/gray teardown <service> cancel` — cancel the scheduled teardown',
+      '`/gray teardown <service> extend <30m|2h|…>` — run the scheduled teardown later',
+      '`/gray adopt <service>` — accept the live (drifted) state into the record',
+      '`/gray reconcile <service>` — put the recorded routing back (needs approval)',
+    ]);
     expect(lines.map((line) => line.split('`')[1]?.split(' ')[1])).toEqual([
       'help',
       'status',
@@ -363,6 +475,10 @@ describe('GRAY_USAGE', () => {
       'promote',
       'rollback',
       'teardown',
+      'teardown',
+      'teardown',
+      'adopt',
+      'reconcile',
       'history',
     ]);
   });

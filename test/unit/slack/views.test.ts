@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ReleaseStatus } from '../../../functions/release/status.js';
-import type { AuditEvent, ReleaseRecord } from '../../../functions/release/types.js';
+import type { AuditEvent } from '../../../functions/release/types.js';
 import { renderAppHome } from '../../../functions/slack/views/app-home.js';
 import {
   type ApprovalView,
@@ -19,7 +19,6 @@ import {
 } from '../../../functions/slack/views/blocks.js';
 import { renderError, renderErrorReply } from '../../../functions/slack/views/error.js';
 import { renderHelp } from '../../../functions/slack/views/help.js';
-import { renderOperationMessage } from '../../../functions/slack/views/operation-message.js';
 import { renderStatus } from '../../../functions/slack/views/status.js';
 
 const fixture = <T>(name: string): T =>
@@ -289,9 +288,12 @@ describe('renderHelp', () => {
 
     expect(view.blocks).toHaveLength(3);
     const usage = (view.blocks[1] as { text: { text: string } }).text.text;
-    expect(usage.split('\n')).toHaveLength(11);
+    expect(usage.split('\n')).toHaveLength(15);
     expect(usage.split('\n')[2]).toBe(
       '`/gray deploy &lt;service&gt; [blue|green] &lt;version&gt;` — roll a version out to the idle slot (it gets no traffic yet)',
+    );
+    expect(usage.split('\n')[11]).toBe(
+      '`/gray teardown &lt;service&gt; extend &lt;30m|2h|…&gt;` — run the scheduled teardown later',
     );
     expect(view.text).toBe(usage);
   });
@@ -366,165 +368,6 @@ describe('renderError', () => {
       '⚠️ gray hit an internal error (correlation id `id1`); the team can find it in the logs',
     );
   });
-});
-
-const record = (overrides: Partial<ReleaseRecord> = {}): ReleaseRecord => ({
-  ...promoted().record,
-  live: 'blue',
-  phase: 'shifting',
-  weights: { blue: 75, green: 25 },
-  ...overrides,
-});
-
-type Element = {
-  action_id: string;
-  value: string;
-  style?: string;
-  text: { text: string };
-  confirm?: unknown;
-};
-const buttonsOf = (blocks: KnownBlock[]): Element[] =>
-  (blocks.find((block) => block.type === 'actions') as { elements: Element[] } | undefined)?.elements ?? [];
-
-describe('renderOperationMessage', () => {
-  const op = {
-    service: 'address-service',
-    summary: 'weight 25',
-    actor: 'U0REQUESTER',
-    lines: Array.from({ length: 12 }, (_, i) => `step ${i + 1}`),
-  };
-
-  it('titles, shows the last 10 progress lines and no buttons while running', () => {
-    const view = renderOperationMessage({ ...op, state: 'running' });
-
-    expect(view.text).toBe('⏳ weight 25 on address-service: running');
-    expect(view.blocks).toEqual([
-      mrkdwn('⏳ `weight 25` on *address-service* by <@U0REQUESTER>: *running*'),
-      {
-        type: 'context',
-        elements: [
-          { type: 'mrkdwn', text: Array.from({ length: 10 }, (_, i) => `› step ${i + 3}`).join('\n') },
-        ],
-      },
-    ]);
-  });
-
-  it('offers Promote, the presets above the new weight and Rollback after a successful step', () => {
-    const view = renderOperationMessage({
-      ...op,
-      state: 'succeeded',
-      lines: [],
-      result: 'address-service: blue 75% / green 25%',
-      record: record(),
-    });
-
-    expect(view.text).toBe('✅ weight 25 on address-service: done: address-service: blue 75% / green 25%');
-    expect(view.blocks[1]).toEqual(mrkdwn('address-service: blue 75% / green 25%'));
-    expect(view.blocks[2]).toEqual({
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Promote' },
-          action_id: 'gray_promote',
-          value: '{"service":"address-service"}',
-          style: 'primary',
-          confirm: {
-            title: { type: 'plain_text', text: 'Promote address-service?' },
-            text: {
-              type: 'plain_text',
-              text: "Send 100% of address-service's traffic to green (1.0.1-a1b2c3d) and remove the header route.",
-            },
-            confirm: { type: 'plain_text', text: 'Promote' },
-            deny: { type: 'plain_text', text: 'Cancel' },
-            style: 'primary',
-          },
-        },
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Weight 50%' },
-          action_id: 'gray_weight_50',
-          value: '{"service":"address-service","weight":50}',
-        },
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Weight 100%' },
-          action_id: 'gray_weight_100',
-          value: '{"service":"address-service","weight":100}',
-        },
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Rollback' },
-          action_id: 'gray_rollback',
-          value: '{"service":"address-service"}',
-          style: 'danger',
-          confirm: {
-            title: { type: 'plain_text', text: 'Roll back address-service?' },
-            text: {
-              type: 'plain_text',
-              text: "Send all of address-service's traffic back to blue (1.0.0-fe220c2).",
-            },
-            confirm: { type: 'plain_text', text: 'Roll back' },
-            deny: { type: 'plain_text', text: 'Cancel' },
-            style: 'danger',
-          },
-        },
-      ],
-    });
-  });
-
-  it.each([
-    [
-      record({ phase: 'ready', weights: { blue: 100, green: 0 } }),
-      ['gray_promote', 'gray_weight_1', 'gray_weight_5', 'gray_weight_25', 'gray_weight_50', 'gray_rollback'],
-    ],
-    [
-      record({ weights: { blue: 99, green: 1 } }),
-      [
-        'gray_promote',
-        'gray_weight_5',
-        'gray_weight_25',
-        'gray_weight_50',
-        'gray_weight_100',
-        'gray_rollback',
-      ],
-    ],
-    [record({ weights: { blue: 0, green: 100 } }), ['gray_promote', 'gray_rollback']],
-    [record({ live: 'green', phase: 'promoted', weights: { blue: 0, green: 100 } }), ['gray_rollback']],
-    [record({ live: 'green', phase: 'stable', weights: { blue: 0, green: 100 } }), ['gray_rollback']],
-    [record({ live: 'blue', phase: 'rolled-back', weights: { blue: 100, green: 0 } }), []],
-    [record({ phase: 'failed' }), []],
-  ])('offers the next steps that fit %#', (committed, actionIds) => {
-    const view = renderOperationMessage({ ...op, state: 'succeeded', record: committed });
-
-    const buttons = buttonsOf(view.blocks);
-    expect(buttons.map((b) => b.action_id)).toEqual(actionIds);
-    for (const b of buttons) expect(JSON.parse(b.value)).toMatchObject({ service: 'address-service' });
-  });
-
-  it('offers no Rollback after a promotion whose old slot was torn down', () => {
-    const committed = record({ live: 'green', phase: 'stable' });
-    committed.slots.blue = { ...committed.slots.blue!, status: 'deleted' };
-
-    expect(
-      buttonsOf(renderOperationMessage({ ...op, state: 'succeeded', record: committed }).blocks),
-    ).toEqual([]);
-  });
-
-  it.each(['queued', 'failed', 'refused'] as const)(
-    'offers no buttons when %s, even with a record',
-    (state) => {
-      const view = renderOperationMessage({
-        ...op,
-        state,
-        record: record(),
-        result: 'weight: green is not <ready>',
-      });
-
-      expect(buttonsOf(view.blocks)).toEqual([]);
-      expect(JSON.stringify(view.blocks)).toContain('weight: green is not &lt;ready&gt;');
-    },
-  );
 });
 
 describe('Block Kit limits', () => {
