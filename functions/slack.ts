@@ -6,8 +6,10 @@
 import middy from '@middy/core';
 import { App, AwsLambdaReceiver } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ConfigError } from './release/errors.js';
 import { registerGrayCommands } from './slack/listeners.js';
 import { createGrayRuntime, type GrayRuntime, readGrayEnv } from './slack/runtime.js';
+import { resolveSlackSecrets } from './slack/secrets.js';
 
 /** Slack signs requests with a timestamp; Bolt rejects old ones, we also reject ones from the future. */
 const MAX_SKEW_SECONDS = 300;
@@ -19,7 +21,13 @@ type LambdaHandler = (
 
 /** Builds the HTTP handler for a runtime (tests pass one wired to local servers). */
 export function createSlackHandler(runtime: GrayRuntime, now: () => number = Date.now): LambdaHandler {
-  const receiver = new AwsLambdaReceiver({ signingSecret: runtime.env.SLACK_SIGNING_SECRET });
+  const signingSecret = runtime.env.SLACK_SIGNING_SECRET;
+  if (!signingSecret) {
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET is required for the slack function (set SLACK_SIGNING_SECRET_PARAM)',
+    );
+  }
+  const receiver = new AwsLambdaReceiver({ signingSecret });
   const app = new App({
     token: runtime.env.SLACK_BOT_TOKEN,
     receiver,
@@ -50,6 +58,8 @@ let cached: LambdaHandler | undefined;
 
 /** The deployed entry point: runtime from the environment, built once per container. */
 export const handler: LambdaHandler = async (event, context) => {
-  cached ??= createSlackHandler(createGrayRuntime(readGrayEnv()));
+  cached ??= createSlackHandler(
+    createGrayRuntime(readGrayEnv({ ...process.env, ...(await resolveSlackSecrets(process.env)) })),
+  );
   return cached(event, context);
 };

@@ -7,6 +7,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { SweepNotice, SweepReport } from './release/sweep.js';
 import { sweep } from './release/sweep.js';
 import { createGrayRuntime, type GrayRuntime, logger, readGrayEnv } from './slack/runtime.js';
+import { resolveSlackSecrets } from './slack/secrets.js';
 
 let runtime: GrayRuntime | undefined;
 
@@ -36,6 +37,6 @@ export async function runSweep(run: GrayRuntime): Promise<SweepReport> {
 
 /** The deployed entry point. */
 export async function handler(_event: ScheduledEvent): Promise<SweepReport> {
-  runtime ??= createGrayRuntime(readGrayEnv());
+  runtime ??= createGrayRuntime(readGrayEnv({ ...process.env, ...(await resolveSlackSecrets(process.env)) }));
   return runSweep(runtime);
 }
