@@ -40,15 +40,13 @@ async function sweepRequests(unrelated: number): Promise<Record<string, number>>
     );
     for (let i = 0; i < batches.length; i += 16) {
       await Promise.all(
-        batches
-          .slice(i, i + 16)
-          .map((batch) =>
-            table.doc.send(
-              new BatchWriteCommand({
-                RequestItems: { [table.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) },
-              }),
-            ),
+        batches.slice(i, i + 16).map((batch) =>
+          table.doc.send(
+            new BatchWriteCommand({
+              RequestItems: { [table.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) },
+            }),
           ),
+        ),
       );
     }
     table.requests.reset();
