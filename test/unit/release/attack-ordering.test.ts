@@ -136,6 +136,19 @@ describe('rollback', () => {
     expect(weightsOf(h)).toEqual({ blue: 75, green: 25 });
   });
 
+  // Same bug reached with gray's own commands only: weight 100 leaves the recorded live slot (blue) at 0,
+  // teardown blue is then allowed and deletes it, and rollback sends 100% to the deleted blue.
+  it.fails('weight 100, teardown blue, rollback: never routes traffic to the deleted slot', async () => {
+    const h = await withGreen();
+    await shiftWeight(h.deps, { ...base, weight: 100, approved: true });
+    await teardown(h.deps, { ...base, slot: 'blue' });
+    expect(h.cluster.get(BLUE)).toBeUndefined();
+
+    await rollback(h.deps, base).catch(() => undefined);
+
+    expect(weightsOf(h)).toEqual({ blue: 0, green: 100 });
+  });
+
   it('twice in a row: the second is refused, says why, and writes nothing', async () => {
     const h = await withGreen();
     await shiftWeight(h.deps, { ...base, weight: 25 });
