@@ -293,13 +293,18 @@ export function parseGrayCommand(text: string): GrayCommand {
       const action = unwrap(slotToken).toLowerCase();
       if (action === 'cancel' && args.length === 2)
         return { verb: 'teardown-cancel', service: parseService('teardown', serviceToken) };
-      if (action === 'extend' && durationToken !== undefined) {
+      if (action === 'extend' || action === 'cancel') {
+        if (action === 'cancel' || durationToken === undefined) throw usageError('teardown');
         let seconds: number;
         try {
           seconds = parseDuration(unwrap(durationToken));
         } catch {
+          seconds = Number.NaN;
+        }
+        // Same bounds as extendTeardown, checked here so the user hears it before anything is queued.
+        if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 7 * 86400) {
           throw new InvalidInputError(
-            `teardown extend: "${echo(durationToken)}" is not a duration; type ${usageOf('teardown')}`,
+            `teardown extend: "${echo(durationToken)}" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
           );
         }
         return { verb: 'teardown-extend', service: parseService('teardown', serviceToken), seconds };

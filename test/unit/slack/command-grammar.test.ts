@@ -180,8 +180,31 @@ describe('parseGrayCommand', () => {
     ['teardown address-service blue now', `teardown: ${TEARDOWN_USAGE}`],
     ['teardown address-service cancel now', `teardown: ${TEARDOWN_USAGE}`],
     ['teardown address-service extend 2h now', `teardown: ${TEARDOWN_USAGE}`],
-    ['teardown address-service extend soon', `teardown extend: "soon" is not a duration; ${TEARDOWN_USAGE}`],
-    ['teardown address-service extend 2x', `teardown extend: "2x" is not a duration; ${TEARDOWN_USAGE}`],
+    [
+      'teardown address-service extend soon',
+      `teardown extend: "soon" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    [
+      'teardown address-service extend 2x',
+      `teardown extend: "2x" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    [
+      'teardown address-service extend 10s',
+      `teardown extend: "10s" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    [
+      'teardown address-service extend 0',
+      `teardown extend: "0" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    [
+      'teardown address-service extend 8d',
+      `teardown extend: "8d" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    [
+      'teardown address-service extend 99999999999999999999999',
+      `teardown extend: "99999999999999999999999" is not a duration from 1m to 7d; write it like 30m, 2h or 1h30m, as in \`/gray teardown address-service extend 2h\``,
+    ],
+    ['teardown address-service extend', `teardown: ${TEARDOWN_USAGE}`],
     [
       'teardown Address_Service cancel',
       `teardown: "Address_Service" is not a service name (lower-case letters, digits and -, like address-service); ${TEARDOWN_USAGE}`,
