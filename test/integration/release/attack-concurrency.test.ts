@@ -233,8 +233,9 @@ describe('the per-service lock', () => {
     await expectSettled(deps, SVC);
   });
 
-  // BUG (medium): a progress callback that throws (Slack rate-limited, reporter down) aborts the deploy in
-  // mid-rollout and, via the deploy bug in attack-faults, leaves the slot `deploying` forever.
+  // BUG (medium): a progress callback that throws aborts the deploy in mid-rollout and, via the deploy bug in
+  // attack-faults, leaves the slot `deploying` forever. Reachable: the worker's onProgress calls
+  // SlackOperationReporter.report → chat.update, whose errors (message_not_found, 5xx after retries) propagate.
   it.fails('a failing progress reporter does not abort a deploy', async () => {
     await promote(stack.deps, base);
     const deps: ReleaseDeps = {
