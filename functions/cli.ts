@@ -99,7 +99,9 @@ export async function runCli(
         },
       };
     }
-    const result = await action(deps, options.as ?? userInfo().username, options);
+    const actor = (options.as ?? userInfo().username).trim();
+    if (!actor) throw new InvalidInputError('--as needs a name for the audit log, like --as alice');
+    const result = await action(deps, actor, options);
     if (options.json) io.out(JSON.stringify(result, null, 2));
     else if (typeof result === 'string') io.out(result);
     else if (result && typeof result === 'object' && 'kind' in result) {
@@ -137,7 +139,12 @@ export async function runCli(
     .description('send <percent> of traffic to the new slot')
     .action((service: string, weight: string) =>
       run((deps, actor, o) =>
-        release.shiftWeight(deps, { service, actor, weight, ...(o.approve ? { approved: true } : {}) }),
+        release.shiftWeight(deps, {
+          service,
+          actor,
+          weight,
+          ...(o.approve ? { approved: true, approvedBy: actor } : {}),
+        }),
       )(),
     );
   program

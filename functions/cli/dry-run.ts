@@ -59,7 +59,10 @@ export class DryRunCluster implements Cluster {
     if (!this.before.has(k)) this.before.set(k, await this.real.read(ref));
     if (object?.kind === 'Deployment') {
       const replicas = (object.spec as { replicas?: number }).replicas ?? 1;
+      const generation = (object.metadata.generation ?? 0) + 1;
+      object.metadata.generation = generation;
       object.status = {
+        observedGeneration: generation,
         replicas,
         updatedReplicas: replicas,
         readyReplicas: replicas,
@@ -141,6 +144,11 @@ export class DryRunStore implements ReleaseStore {
     if (holder && holder.expiresAt >= now && holder.operationId !== lock.operationId)
       return { acquired: false, holder };
     return { acquired: true };
+  }
+
+  /** Nothing to renew: the dry run holds no real lock. */
+  async renewLock(): Promise<boolean> {
+    return true;
   }
 
   /** Nothing to release. */

@@ -180,6 +180,23 @@ export function planHeaderRoute(service: ServiceConfig, header: HeaderRoute | un
 }
 
 /**
+ * Names (or `#index`) of routes other than gray's default route that send or mirror requests to the
+ * slot's subset — user routes gray does not manage but must not break by removing the slot.
+ */
+export function otherRoutesToSubset(service: ServiceConfig, vs: KubeObject, slot: Slot): string[] {
+  return httpRoutes(vs).flatMap((route, index) => {
+    if (route.name === service.routeName) return [];
+    const mirror = (route as { mirror?: { subset?: string } }).mirror;
+    const mirrors = (route as { mirrors?: { destination?: { subset?: string } }[] }).mirrors ?? [];
+    const uses =
+      (route.route ?? []).some((d) => d.destination.subset === slot) ||
+      mirror?.subset === slot ||
+      mirrors.some((m) => m.destination?.subset === slot);
+    return uses ? [route.name ?? `#${index}`] : [];
+  });
+}
+
+/**
  * Runs several plans as one patch: each plans against the result of the previous ones (applied to a
  * copy with rfc6902), so indices stay right. Throws Error if a plan's own ops do not apply.
  */

@@ -8,7 +8,14 @@ import type { GrayConfig, ServiceConfig } from '../config.js';
 import { findService } from '../config.js';
 import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
-import { GrayError, ReleaseConflictError, ReleaseRefusedError, ServiceBusyError } from './errors.js';
+import {
+  GrayError,
+  ReleaseConflictError,
+  ReleaseRefusedError,
+  ServiceBusyError,
+  toGrayError,
+} from './errors.js';
+import { fencedCluster } from './fence.js';
 import type { Clock, Cluster, ProgressEvent, ReleaseStore } from './ports.js';
 import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
 
@@ -63,6 +70,16 @@ export interface OperationDone {
 }
 
 const nowSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+
+/** Error codes that mean "refused by a rule" (nothing was attempted), as opposed to failures. */
+const REFUSAL_CODES = new Set([
+  'invalid_input',
+  'refused',
+  'not_ready',
+  'route_missing',
+  'unknown_service',
+  'approval_required',
+]);
 
 /** Actions allowed on a drifted service: the two that resolve drift. */
 const DRIFT_ACTIONS = new Set(['adopt', 'reconcile']);
@@ -135,48 +152,80 @@ export async function runOperation(
   const cluster = deps.clusterFor(service);
   const startedAt = nowSeconds(deps.clock);
   const operationId = input.operationId ?? (deps.newId ?? randomUUID)();
-  const attempt = await deps.store.acquireLock(
-    service.name,
-    {
-      operationId,
-      action: input.action,
-      summary: input.summary,
-      requester: input.actor,
-      since: startedAt,
-      expiresAt: startedAt + (input.budgetSeconds ?? 300),
-    },
-    startedAt,
-  );
+  const budget = input.budgetSeconds ?? 300;
+  const lock = {
+    operationId,
+    action: input.action,
+    summary: input.summary,
+    requester: input.actor,
+    since: startedAt,
+    expiresAt: startedAt + budget,
+  };
+  const attempt = await deps.store.acquireLock(service.name, lock, startedAt);
   if (!attempt.acquired) {
     const { summary, requester, since } = attempt.holder;
     throw new ServiceBusyError(
       `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
     );
   }
+  /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
+  const endUnchanged = async (result: AuditResult, error: unknown) => {
+    await deps.store.appendAudit({
+      service: service.name,
+      at: deps.clock.now(),
+      id: (deps.newId ?? randomUUID)(),
+      actor: input.actor,
+      action: input.action,
+      summary: input.summary,
+      result,
+      reason: error instanceof Error ? error.message : String(error),
+      operationId,
+    });
+    await deps.store.releaseLock(service.name, operationId);
+  };
   let record: ReleaseRecord;
   try {
     record = await loadRecord(deps, service, cluster, input.actor);
   } catch (error) {
-    await deps.store.releaseLock(service.name, operationId);
+    await endUnchanged(REFUSAL_CODES.has(toGrayError(error).code) ? 'refused' : 'failed', error).catch(() =>
+      deps.store.releaseLock(service.name, operationId),
+    );
     throw error;
   }
   if (record.drift && !DRIFT_ACTIONS.has(input.action)) {
-    await deps.store.releaseLock(service.name, operationId);
-    throw new ReleaseRefusedError(
+    const error = new ReleaseRefusedError(
       `${input.summary}: ${service.name} has drifted from what gray recorded (${record.drift.lines.join('; ')}); run /gray adopt ${service.name} to accept the live state, or /gray reconcile ${service.name} to restore the record`,
     );
+    await endUnchanged('refused', error);
+    throw error;
   }
+  // Fencing: before every cluster write (and every re-planned attempt) the lock is renewed; an
+  // operation that ran past its budget and lost the lock stops instead of writing over the new holder.
+  const fence = async () => {
+    if (!(await deps.store.renewLock(service.name, operationId, nowSeconds(deps.clock) + budget))) {
+      const holder = await deps.store.getLock(service.name);
+      throw new ReleaseConflictError(
+        `${input.summary}: ${service.name}'s lock passed to ${holder ? `${holder.summary} by ${holder.requester}` : 'another operation'} after this one ran past its time budget; it stopped without further changes — check /gray status ${service.name}`,
+      );
+    }
+  };
+  const fenced = fencedCluster(cluster, fence, input.summary);
   let savedVersion = record.version;
   const draft: ReleaseRecord = structuredClone(record);
   if (input.channel) draft.channel = input.channel;
   const ctx: OperationContext = {
     service,
-    cluster,
+    cluster: fenced,
     draft,
     operationId,
     startedAt,
     progress: async (message) => {
-      await deps.onProgress?.({ service: service.name, operationId, message });
+      // Progress is best effort: a Slack hiccup must never abort a rollout halfway.
+      try {
+        await deps.onProgress?.({ service: service.name, operationId, message });
+      } catch {
+        // ignored on purpose
+      }
     },
     checkpoint: async () => {
       draft.version = savedVersion + 1;
@@ -209,11 +258,15 @@ export async function runOperation(
   try {
     message = await work(ctx);
   } catch (error) {
-    const refused =
-      error instanceof GrayError &&
-      ['invalid_input', 'refused', 'not_ready', 'route_missing'].includes(error.code);
+    const refused = error instanceof GrayError && REFUSAL_CODES.has(error.code);
+    const { channel: _c1, ...before } = record;
+    const { channel: _c2, ...after } = draft;
     try {
-      await finish(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
+      if (JSON.stringify(before) === JSON.stringify(after)) {
+        await endUnchanged(refused ? 'refused' : 'failed', error);
+      } else {
+        await finish(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
+      }
     } catch (recordError) {
       // The original error matters more to the user; the record is reconciled from the cluster later.
       (error as { recordError?: unknown }).recordError = recordError;

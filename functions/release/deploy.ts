@@ -10,7 +10,7 @@ import {
   readLiveRouting,
   runOperation,
 } from './context.js';
-import { InvalidInputError, ReleaseRefusedError, RolloutFailedError } from './errors.js';
+import { InvalidInputError, ReleaseRefusedError, RolloutFailedError, toGrayError } from './errors.js';
 import { deploymentRef, destinationRuleRef, serviceRef } from './refs.js';
 import { waitForRollout } from './rollout.js';
 import { otherSlot, type Slot } from './types.js';
@@ -83,17 +83,18 @@ export async function deploy(deps: ReleaseDeps, input: DeployInput): Promise<Ope
     if (draft.teardown?.slot === slot) delete draft.teardown;
     await ctx.checkpoint();
 
-    await ensureSharedObjects(ctx);
-    const ref = deploymentRef(ctx.service, slot);
-    const existing = await ctx.cluster.read(ref);
-    if (existing) {
-      await ctx.cluster.edit(ref, (current) =>
-        planDeploymentUpdate(ctx.service, current, version, ctx.service.replicas),
-      );
-    } else {
-      await ctx.cluster.create(buildDeployment(ctx.service, slot, version));
-    }
+    const live = routing ? `${draft.live} keeps ${routing.weights[draft.live]}%` : 'no traffic was routed';
     try {
+      await ensureSharedObjects(ctx);
+      const ref = deploymentRef(ctx.service, slot);
+      const existing = await ctx.cluster.read(ref);
+      if (existing) {
+        await ctx.cluster.edit(ref, (current) =>
+          planDeploymentUpdate(ctx.service, current, version, ctx.service.replicas),
+        );
+      } else {
+        await ctx.cluster.create(buildDeployment(ctx.service, slot, version));
+      }
       await waitForRollout(
         { ...deps, cluster: ctx.cluster },
         ctx.service,
@@ -102,12 +103,12 @@ export async function deploy(deps: ReleaseDeps, input: DeployInput): Promise<Ope
         ctx.progress,
       );
     } catch (error) {
+      // Whatever stopped the deploy, the slot must not look deployable: promote, weight and routes
+      // refuse a failed slot, so old pods never serve traffic under the new version's name.
+      const reason = error instanceof RolloutFailedError ? error.reason : toGrayError(error).code;
+      draft.slots[slot] = { ...draft.slots[slot]!, status: 'failed', reason };
+      draft.phase = 'failed';
       if (error instanceof RolloutFailedError) {
-        draft.slots[slot] = { ...draft.slots[slot]!, status: 'failed', reason: error.reason };
-        draft.phase = 'failed';
-        const live = routing
-          ? `${draft.live} keeps ${routing.weights[draft.live]}%`
-          : 'no traffic was routed';
         throw new RolloutFailedError(`deploy: ${error.message}; traffic untouched (${live})`, error.reason);
       }
       throw error;

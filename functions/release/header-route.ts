@@ -1,8 +1,8 @@
 import { findService } from '../config.js';
 import { planHeaderRoute } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
-import { InvalidInputError, ReleaseRefusedError } from './errors.js';
-import { requireSlotReady } from './readiness.js';
+import { InvalidInputError } from './errors.js';
+import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { type HeaderRoute, otherSlot } from './types.js';
 
@@ -11,10 +11,11 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 // Header names Envoy owns or rewrites; matching on them does not do what a user expects.
 const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'te', 'upgrade']);
 
-/** Checks and lower-cases a header name (RFC 9110 token); throws InvalidInputError. */
+/** Checks and lower-cases a header name (RFC 9110 token, ≤ 128 characters); throws InvalidInputError. */
 export function parseHeaderName(input: string): string {
   const name = input.trim().toLowerCase();
-  if (!TOKEN.test(name) || name.startsWith(':') || RESERVED.has(name)) {
+  // Proxies cap header sizes (Envoy: 60 KiB in all); 128 characters is far beyond any real header name.
+  if (name.length > 128 || !TOKEN.test(name) || name.startsWith(':') || RESERVED.has(name)) {
     throw new InvalidInputError(
       `header name "${input}" is not usable; use a custom header such as x-latest-version (letters, digits, -)`,
     );
@@ -62,13 +63,9 @@ export async function setHeaderRoute(deps: ReleaseDeps, input: HeaderRouteInput)
   const summary = `route header ${partial.header}`;
   return runOperation(deps, { ...input, action: 'route', summary, budgetSeconds: 120 }, async (ctx) => {
     const target = otherSlot(ctx.draft.live);
-    const state = ctx.draft.slots[target];
-    if (!state || state.status === 'deleted' || state.status === 'scaled-down') {
-      throw new ReleaseRefusedError(
-        `route: ${service.name} has no release in ${target}; deploy one first with /gray deploy ${service.name} ${target} <version>`,
-      );
-    }
-    await requireSlotReady(ctx, target, 'route');
+    requireRecordedReady(ctx, target, 'route');
+    const state = ctx.draft.slots[target]!;
+    await Promise.all([requireSlotReady(ctx, target, 'route'), ensureSubset(ctx)]);
     const route: HeaderRoute = { ...partial, slot: target };
     await ctx.cluster.edit(virtualServiceRef(service), planHeaderRoute(service, route));
     ctx.draft.headerRoute = route;

@@ -89,6 +89,8 @@ export interface ReleaseStore {
    * operation's; otherwise returns the holder.
    */
   acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt>;
+  /** Extends the lock to `expiresAt` only if this operation still holds it; false if it was lost. */
+  renewLock(service: string, operationId: string, expiresAt: number): Promise<boolean>;
   /** Releases the lock if this operation holds it (no-op otherwise). */
   releaseLock(service: string, operationId: string): Promise<void>;
   /** Records whose pending teardown is due at `now` (epoch s) or earlier: a Query on the sparse due index, paged. */

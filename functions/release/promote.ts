@@ -9,9 +9,12 @@ import {
 } from './context.js';
 import { formatDuration } from './duration.js';
 import { ReleaseRefusedError } from './errors.js';
-import { requireSlotReady } from './readiness.js';
+import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
+
+/** Phases from which a promotion makes sense: a release is in progress or was rolled back. */
+const PROMOTABLE = new Set(['ready', 'shifting', 'rolled-back']);
 
 /**
  * promote(service): 100% to the new slot and the header route removed in one guarded patch; the roles
@@ -28,18 +31,16 @@ export async function promote(deps: ReleaseDeps, input: OperationInput): Promise
       const { draft } = ctx;
       const previous = draft.live;
       const target = otherSlot(previous);
-      const state = draft.slots[target];
-      if (
-        !state ||
-        state.status === 'deleted' ||
-        state.status === 'scaled-down' ||
-        state.status === 'failed'
-      ) {
+      requireRecordedReady(ctx, target, 'promote');
+      if (!PROMOTABLE.has(draft.phase)) {
         throw new ReleaseRefusedError(
-          `promote: ${service.name} has no ready release in ${target}; deploy one first with /gray deploy ${service.name} ${target} <version>`,
+          draft.phase === 'promoted' || draft.phase === 'stable'
+            ? `promote: ${service.name} ${previous} is already live with 100%; nothing to promote (to go back, use /gray rollback ${service.name})`
+            : `promote: ${service.name} is ${draft.phase}; promote once the new slot is deployed and ready`,
         );
       }
-      await requireSlotReady(ctx, target, 'promote', true);
+      const state = draft.slots[target]!;
+      await Promise.all([requireSlotReady(ctx, target, 'promote', true), ensureSubset(ctx)]);
       const weights = { [target]: 100, [previous]: 0 } as unknown as Weights;
       const after = await ctx.cluster.edit(
         virtualServiceRef(service),

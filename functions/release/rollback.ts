@@ -9,6 +9,7 @@ import {
   runOperation,
 } from './context.js';
 import { ReleaseRefusedError } from './errors.js';
+import { ensureSubset, requireSlotReady } from './readiness.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { waitForRollout } from './rollout.js';
 import { otherSlot, type Slot, type Weights } from './types.js';
@@ -34,42 +35,46 @@ export async function rollback(deps: ReleaseDeps, input: OperationInput): Promis
         to = draft.live;
       } else if (draft.phase === 'promoted' || draft.phase === 'stable') {
         to = otherSlot(draft.live);
-        const state = draft.slots[to];
-        if (!state || state.status === 'deleted') {
-          throw new ReleaseRefusedError(
-            `rollback: ${name} ${to} is gone (torn down); redeploy the old version with /gray deploy ${name} ${to} <version>`,
-          );
-        }
-        if (state.status === 'failed') {
-          throw new ReleaseRefusedError(
-            `rollback: ${name} ${to} holds a failed release (${state.version}); nothing to roll back to`,
-          );
-        }
-        const ref = deploymentRef(service, to);
-        const deployment = await ctx.cluster.read(ref);
-        if (!deployment) {
-          throw new ReleaseRefusedError(
-            `rollback: Deployment ${ref.name} no longer exists; redeploy the old version with /gray deploy ${name} ${to} ${state.version}`,
-          );
-        }
-        const scale = planScale(deployment, state.replicas);
-        if (scale.length > 0) {
-          await ctx.progress(`scaling ${name} ${to} back to ${state.replicas}`);
-          await ctx.cluster.edit(ref, (current) => planScale(current, state.replicas));
-        }
-        await waitForRollout(
-          { ...deps, cluster: ctx.cluster },
-          service,
-          to,
-          service.rolloutTimeout,
-          ctx.progress,
-        );
-        draft.slots[to] = { ...state, status: 'ready' };
       } else {
         throw new ReleaseRefusedError(
           `rollback: ${name} was just rolled back; nothing to roll back (see /gray status ${name})`,
         );
       }
+      const state = draft.slots[to];
+      if (!state || state.status === 'deleted') {
+        throw new ReleaseRefusedError(
+          state
+            ? `rollback: ${name} ${to} is gone (torn down); redeploy the old version with /gray deploy ${name} ${to} ${state.version}`
+            : `rollback: ${name} ${to} was never deployed by gray; nothing to roll back to`,
+        );
+      }
+      if (state.status === 'failed') {
+        throw new ReleaseRefusedError(
+          `rollback: ${name} ${to} holds a failed release (${state.version}); nothing to roll back to`,
+        );
+      }
+      // Whichever slot takes the traffic back must exist, run its replicas and be fully available
+      // before any weight moves (it may have been scaled down by gray or by hand).
+      const ref = deploymentRef(service, to);
+      const deployment = await ctx.cluster.read(ref);
+      if (!deployment) {
+        throw new ReleaseRefusedError(
+          `rollback: Deployment ${ref.name} no longer exists; redeploy the old version with /gray deploy ${name} ${to} ${state.version}`,
+        );
+      }
+      if (planScale(deployment, state.replicas).length > 0) {
+        await ctx.progress(`scaling ${name} ${to} back to ${state.replicas}`);
+        await ctx.cluster.edit(ref, (current) => planScale(current, state.replicas));
+      }
+      await waitForRollout(
+        { ...deps, cluster: ctx.cluster },
+        service,
+        to,
+        service.rolloutTimeout,
+        ctx.progress,
+      );
+      await Promise.all([requireSlotReady(ctx, to, 'rollback', true), ensureSubset(ctx)]);
+      draft.slots[to] = { ...state, status: 'ready' };
       const from = otherSlot(to);
       const weights = { [to]: 100, [from]: 0 } as unknown as Weights;
       const after = await ctx.cluster.edit(

@@ -1,8 +1,8 @@
 import { findService } from '../config.js';
 import { planWeights, readWeights } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
-import { InvalidInputError, ReleaseRefusedError } from './errors.js';
-import { requireSlotReady } from './readiness.js';
+import { GrayError, InvalidInputError } from './errors.js';
+import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
 
@@ -47,47 +47,65 @@ export async function shiftWeight(
 ): Promise<OperationDone | ApprovalRequired> {
   const weight = parseWeight(input.weight);
   const service = findService(deps.config, input.service);
-  const record = await deps.store.get(service.name);
-  if (record && !input.approved && service.approvalRequired.includes('weight-step')) {
-    const target = otherSlot(record.live);
-    const step = Math.abs(weight - record.weights[target]);
-    if (step > service.maxWeightStep) {
-      const after = { [record.live]: 100 - weight, [target]: weight } as unknown as Weights;
-      return {
-        kind: 'approval-required',
-        service: service.name,
-        action: 'weight',
-        summary: `weight ${weight}`,
-        reason: `a step of ${step} points is above ${service.name}'s max step of ${service.maxWeightStep} without approval`,
-        before: record.weights,
-        after,
-      };
-    }
-  }
-  return runOperation(
-    deps,
-    { ...input, action: 'weight', summary: `weight ${weight}`, budgetSeconds: 120 },
-    async (ctx) => {
-      const { draft } = ctx;
-      const target = otherSlot(draft.live);
-      if (!draft.slots[target] || draft.slots[target].status === 'deleted') {
-        throw new ReleaseRefusedError(
-          `weight: ${service.name} has no release in ${target}; deploy one first with /gray deploy ${service.name} ${target} <version>`,
+  try {
+    return await runOperation(
+      deps,
+      { ...input, action: 'weight', summary: `weight ${weight}`, budgetSeconds: 120 },
+      async (ctx) => {
+        const { draft } = ctx;
+        const target = otherSlot(draft.live);
+        // Checked under the lock on the loaded (or just adopted) record, so a first use is covered too.
+        const step = Math.abs(weight - draft.weights[target]);
+        if (
+          !input.approved &&
+          service.approvalRequired.includes('weight-step') &&
+          step > service.maxWeightStep
+        ) {
+          throw new ApprovalNeededError({
+            kind: 'approval-required',
+            service: service.name,
+            action: 'weight',
+            summary: `weight ${weight}`,
+            reason: `a step of ${step} points is above ${service.name}'s max step of ${service.maxWeightStep} without approval`,
+            before: { ...draft.weights },
+            after: { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights,
+          });
+        }
+        if (weight > 0) requireRecordedReady(ctx, target, 'weight');
+        // Both slots get traffic unless the weight is 0 or 100: each must exist, run its recorded
+        // version and have available pods, and have its subset, before the route points at it.
+        await Promise.all([
+          weight > 0 ? requireSlotReady(ctx, target, 'weight') : undefined,
+          weight < 100 ? requireSlotReady(ctx, draft.live, 'weight') : undefined,
+          ensureSubset(ctx),
+        ]);
+        const weights = { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights;
+        const after = await ctx.cluster.edit(
+          virtualServiceRef(ctx.service),
+          planWeights(ctx.service, weights),
         );
-      }
-      if (weight > 0) await requireSlotReady(ctx, target, 'weight');
-      const weights = { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights;
-      const after = await ctx.cluster.edit(virtualServiceRef(ctx.service), planWeights(ctx.service, weights));
-      draft.weights = readWeights(ctx.service, after);
-      draft.phase =
-        weight > 0
-          ? 'shifting'
-          : draft.headerRoute
-            ? 'ready'
-            : draft.phase === 'shifting'
+        draft.weights = readWeights(ctx.service, after);
+        draft.phase =
+          weight > 0
+            ? 'shifting'
+            : draft.headerRoute
               ? 'ready'
-              : draft.phase;
-      return `${service.name}: ${draft.live} ${draft.weights[draft.live]}% / ${target} ${draft.weights[target]}%`;
-    },
-  );
+              : draft.phase === 'shifting'
+                ? 'ready'
+                : draft.phase;
+        return `${service.name}: ${draft.live} ${draft.weights[draft.live]}% / ${target} ${draft.weights[target]}%`;
+      },
+    );
+  } catch (error) {
+    if (error instanceof ApprovalNeededError) return error.request;
+    throw error;
+  }
+}
+
+/** Raised inside the lock when a step needs an approver; the use case turns it into ApprovalRequired. */
+class ApprovalNeededError extends GrayError {
+  /** `request` is what shiftWeight returns. */
+  constructor(readonly request: ApprovalRequired) {
+    super('approval_required', `${request.summary} needs approval: ${request.reason}`);
+  }
 }

@@ -1,6 +1,6 @@
 import { findService } from '../config.js';
 import { type RolloutProgress, readRolloutProgress } from '../istio/deployment.js';
-import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { RouteNotFoundError, readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
 import type { ReleaseDeps } from './context.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
@@ -88,21 +88,43 @@ export async function getStatus(deps: ReleaseDeps, input: { service: string }): 
     if (deployment) slots[slot] = readRolloutProgress(service, deployment);
   });
   const headerRoute = vs ? readHeaderRoute(service, vs) : undefined;
+  // A VirtualService without gray's route is exactly when an operator needs status: report, don't fail.
+  let weights: Weights | undefined;
+  let routeProblem: string | undefined;
+  try {
+    weights = vs ? readWeights(service, vs) : undefined;
+  } catch (error) {
+    if (!(error instanceof RouteNotFoundError)) throw error;
+    routeProblem = error.message;
+  }
   const live: ReleaseStatus['live'] = {
     virtualService: vs !== undefined,
-    ...(vs ? { weights: readWeights(service, vs) } : {}),
+    ...(weights ? { weights } : {}),
     ...(headerRoute ? { headerRoute } : {}),
     slots,
   };
+  const now = Math.floor(deps.clock.now() / 1000);
   const record =
-    stored ?? (await adoptFromCluster(service, cluster, 'status', Math.floor(deps.clock.now() / 1000)));
+    stored ??
+    (routeProblem
+      ? {
+          service: service.name,
+          version: 0,
+          live: 'blue',
+          slots: {},
+          weights: { blue: 100, green: 0 },
+          phase: 'stable',
+          updatedAt: now,
+          updatedBy: 'status',
+        }
+      : await adoptFromCluster(service, cluster, 'status', now));
   return {
     service: service.name,
     record,
     recorded: stored !== undefined,
     ...(lock ? { lock } : {}),
     live,
-    drift: stored ? findDrift(stored, live) : [],
+    drift: [...(routeProblem ? [routeProblem] : []), ...(stored ? findDrift(stored, live) : [])],
   };
 }
 

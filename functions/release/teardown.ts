@@ -1,6 +1,6 @@
 import { findService } from '../config.js';
 import { planScale } from '../istio/deployment.js';
-import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { otherRoutesToSubset, readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { parseSlot } from './deploy.js';
 import { ReleaseRefusedError } from './errors.js';
@@ -25,19 +25,33 @@ export async function teardown(deps: ReleaseDeps, input: TeardownInput): Promise
     async (ctx) => {
       const { draft } = ctx;
       const name = service.name;
+      if (slot === draft.live) {
+        throw new ReleaseRefusedError(
+          `teardown: ${name} ${slot} is the live slot; promote or roll back to the other slot first, then tear ${slot} down`,
+        );
+      }
       const vs = await ctx.cluster.read(virtualServiceRef(service));
-      if (vs) {
-        const weight = readWeights(service, vs)[slot];
-        if (weight > 0) {
-          throw new ReleaseRefusedError(
-            `teardown: ${name} ${slot} still carries ${weight}% of traffic; move it to 0 first (/gray promote or /gray rollback)`,
-          );
-        }
-        if (readHeaderRoute(service, vs)?.slot === slot) {
-          throw new ReleaseRefusedError(
-            `teardown: the header route sends requests to ${name} ${slot}; clear it first with /gray route ${name} off`,
-          );
-        }
+      if (!vs) {
+        throw new ReleaseRefusedError(
+          `teardown: ${name} has no VirtualService ${service.virtualService}, so gray cannot see where traffic goes; restore it first`,
+        );
+      }
+      const weight = readWeights(service, vs)[slot];
+      if (weight > 0) {
+        throw new ReleaseRefusedError(
+          `teardown: ${name} ${slot} still carries ${weight}% of traffic; move it to 0 first (/gray promote or /gray rollback)`,
+        );
+      }
+      if (readHeaderRoute(service, vs)?.slot === slot) {
+        throw new ReleaseRefusedError(
+          `teardown: the header route sends requests to ${name} ${slot}; clear it first with /gray route ${name} off`,
+        );
+      }
+      const others = otherRoutesToSubset(service, vs, slot);
+      if (others.length > 0) {
+        throw new ReleaseRefusedError(
+          `teardown: route ${others.join(', ')} of ${service.virtualService} still sends requests to subset ${slot}; change it first`,
+        );
       }
       const ref = deploymentRef(service, slot);
       const state = draft.slots[slot];

@@ -11,6 +11,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReleaseConflictError } from '../release/errors.js';
@@ -235,6 +236,34 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         ...rest
       } = holder as OperationLock & Record<string, unknown>;
       return { acquired: false, holder: rest };
+    }
+  }
+
+  /** Conditional UpdateItem on the holder's operation id: extends the budget (and its due-index key). */
+  async renewLock(service: string, operationId: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: servicePartition(service), sk: LOCK_SK },
+          UpdateExpression: 'SET #expiresAt = :expiresAt, #gsi1sk = :due',
+          ConditionExpression: '#operationId = :operationId',
+          ExpressionAttributeNames: {
+            '#expiresAt': 'expiresAt',
+            '#gsi1sk': 'gsi1sk',
+            '#operationId': 'operationId',
+          },
+          ExpressionAttributeValues: {
+            ':expiresAt': expiresAt,
+            ':due': `${String(expiresAt).padStart(12, '0')}#${service}`,
+            ':operationId': operationId,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

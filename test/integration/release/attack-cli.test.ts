@@ -101,7 +101,7 @@ describe('gray refuses bad command lines and changes nothing', () => {
   });
 
   it.each<[string[], string]>([
-    [['teardown', SVC, 'blue'], 'gray: teardown: address-service blue still carries 100% of traffic'],
+    [['teardown', SVC, 'blue'], 'gray: teardown: address-service blue is the live slot'],
     [['deploy', SVC, 'blue', '1.0.2-3b7c9e2'], 'gray: deploy: address-service blue carries 100% of traffic'],
   ])('%j is refused inside the lock: exit 1, audited as refused, no cluster write', async (args, message) => {
     const before = await stack.store.get(SVC);
@@ -133,11 +133,11 @@ describe('gray refuses bad command lines and changes nothing', () => {
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
 
-  // BUG (medium): DryRunCluster marks an edited Deployment rolled out without `observedGeneration`, so
+  // Was a bug (medium, fixed): DryRunCluster marks an edited Deployment rolled out without `observedGeneration`, so
   // readRolloutProgress never sees the new generation observed: `gray --dry-run deploy` into an existing slot
   // (every second blue/green release) polls for the whole rolloutTimeout (default 10 min), then prints
   // "was not ready after …s" and exits 1. A new Deployment (no generation yet) is unaffected.
-  it.fails('--dry-run deploy into an existing slot prints the plan at once', async () => {
+  it('--dry-run deploy into an existing slot prints the plan at once', async () => {
     const started = Date.now();
 
     const result = await gray('--dry-run', 'deploy', SVC, 'green', '1.0.2-3b7c9e2');
@@ -149,17 +149,17 @@ describe('gray refuses bad command lines and changes nothing', () => {
     expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
-  // BUG (low): `--as ""` is taken as the actor, so the audit log records an action by nobody.
-  it.fails('refuses an empty --as instead of auditing an action by nobody', async () => {
+  // Was a bug (low, fixed): `--as ""` is taken as the actor, so the audit log records an action by nobody.
+  it('refuses an empty --as instead of auditing an action by nobody', async () => {
     const result = await gray('--as', '', 'route', SVC, 'off');
 
     expect(result.code).toBe(2);
     expect((await stack.store.history(SVC, 1))[0]?.actor).not.toBe('');
   });
 
-  // BUG (low): --approve is documented as "(audited)", but the audit event of an approved step says only
+  // Was a bug (low, fixed): --approve is documented as "(audited)", but the audit event of an approved step says only
   // "weight 60": nothing shows that the max-step policy was overridden, or by whom.
-  it.fails('an --approve step is visible as approved in the audit log', async () => {
+  it('an --approve step is visible as approved in the audit log', async () => {
     expect((await gray('--approve', 'weight', SVC, '60')).code).toBe(0);
 
     const [event] = await stack.store.history(SVC, 1);

@@ -186,9 +186,9 @@ describe('the per-service lock', () => {
     expect(await stack.store.get(SVC)).toBeUndefined();
   });
 
-  // BUG (low): the failure above leaves no trace: runOperation releases the lock but writes no audit
+  // Was a bug (low, fixed): the failure above leaves no trace: runOperation releases the lock but writes no audit
   // event, although the store has appendAudit for "failures before any state change" (never called).
-  it.fails('records a failure that happens while adopting the live state in the audit log', async () => {
+  it('records a failure that happens while adopting the live state in the audit log', async () => {
     await stack.close();
     stack = await startReleaseStack(inject('dynamoEndpoint'));
     stack.deps.clusterFor = createClusterResolver({
@@ -204,11 +204,11 @@ describe('the per-service lock', () => {
     expect(await stack.store.history(SVC, 5)).toMatchObject([{ action: 'weight', result: 'failed' }]);
   });
 
-  // BUG (high): no fencing. A weight shift holds the lock for 120 s, but the adapter may retry one edit for
+  // Was a bug (high, fixed): no fencing. A weight shift holds the lock for 120 s, but the adapter may retry one edit for
   // 5 attempts × (read + patch) × 30 s. When the lock expires under a live holder, a second operation takes
   // it over and commits; the first one then re-plans its patch on top (409/test failure → re-read) and wins
   // in the cluster, but its record write fails. Here time is skewed by 200 s while A's PATCH is in flight.
-  it.fails('an operation that lost its lock to a takeover does not change the cluster afterwards', async () => {
+  it('an operation that lost its lock to a takeover does not change the cluster afterwards', async () => {
     let skew = 0;
     const deps: ReleaseDeps = {
       ...stack.deps,
@@ -233,10 +233,10 @@ describe('the per-service lock', () => {
     await expectSettled(deps, SVC);
   });
 
-  // BUG (medium): a progress callback that throws aborts the deploy in mid-rollout and, via the deploy bug in
+  // Was a bug (medium, fixed): a progress callback that throws aborts the deploy in mid-rollout and, via the deploy bug in
   // attack-faults, leaves the slot `deploying` forever. Reachable: the worker's onProgress calls
   // SlackOperationReporter.report → chat.update, whose errors (message_not_found, 5xx after retries) propagate.
-  it.fails('a failing progress reporter does not abort a deploy', async () => {
+  it('a failing progress reporter does not abort a deploy', async () => {
     await promote(stack.deps, base);
     const deps: ReleaseDeps = {
       ...stack.deps,

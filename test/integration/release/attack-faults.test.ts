@@ -172,10 +172,10 @@ describe('faults past the retry budget end in a recorded, explained failure', ()
     await expectSettled();
   });
 
-  // BUG (high): deploy checkpoints the draft (slot `deploying`, phase `deploying`) before touching the
+  // Was a bug (high, fixed): deploy checkpoints the draft (slot `deploying`, phase `deploying`) before touching the
   // cluster, and only RolloutFailedError turns it into `failed`. Any other error (API down, conflict, the
   // Deployment deleted mid-rollout) commits the checkpoint as-is: the slot claims the new version forever.
-  it.fails('marks the slot failed when deploy dies on a cluster error before the rollout', async () => {
+  it('marks the slot failed when deploy dies on a cluster error before the rollout', async () => {
     await promote(stack.deps, base);
     stack.kube.injectFault(down('PATCH', BLUE_PATH));
 
@@ -187,11 +187,11 @@ describe('faults past the retry budget end in a recorded, explained failure', ()
     expect((await record()).phase).not.toBe('deploying');
   });
 
-  // BUG (critical, follows from the one above): promote trusts the recorded slot status and only checks that
+  // Was a bug (critical, fixed; followed from the one above): promote trusts the recorded slot status and only checks that
   // the Deployment has available pods. After the failed deploy, blue still runs the OLD version
   // (1.0.0-fe220c2), so promote sends 100% to it while saying "promoted address-service blue 2.0.0-c0ffee1",
   // and (red/black) schedules the deletion of green, the newest good version.
-  it.fails('after a deploy that died, promote does not ship the previous image as the new version', async () => {
+  it('after a deploy that died, promote does not ship the previous image as the new version', async () => {
     await promote(stack.deps, base);
     stack.kube.injectFault(down('PATCH', BLUE_PATH));
     await deploy(stack.deps, { ...base, version: V2 }).catch(() => undefined);
@@ -219,15 +219,14 @@ describe('a slot whose last deploy failed', () => {
     await failedBlue();
 
     await expect(promote(stack.deps, base)).rejects.toThrow(
-      'promote: address-service has no ready release in blue; deploy one first with /gray deploy address-service blue <version>',
+      'promote: the last deploy of address-service blue (2.0.0-c0ffee1) failed (ProgressDeadlineExceeded); deploy a good version first',
     );
     expect(writes()).toBe(0);
   });
 
-  // BUG (high): shiftWeight and setHeaderRoute refuse only deleted (and, for routes, scaled-down) slots and
-  // then require just one available pod. A failed rollout keeps the old ReplicaSet's pods available, so
-  // traffic goes to the previous version while the record says blue is 2.0.0-c0ffee1 (failed).
-  it.fails('gets no weight', async () => {
+  // Was a bug: a failed rollout keeps the old ReplicaSet's pods available, so weight or a header route
+  // would send traffic to the previous version while the record says blue is 2.0.0-c0ffee1 (failed).
+  it('gets no weight', async () => {
     await failedBlue();
 
     await expect(shiftWeight(stack.deps, { ...base, weight: 10 })).rejects.toMatchObject({
@@ -236,7 +235,7 @@ describe('a slot whose last deploy failed', () => {
     expect(writes()).toBe(0);
   });
 
-  it.fails('gets no header route', async () => {
+  it('gets no header route', async () => {
     await failedBlue();
 
     await expect(
@@ -323,9 +322,9 @@ describe('hand edits of the VirtualService between operations', () => {
     expect(after.trafficPolicy).toEqual({ loadBalancer: { simple: 'LEAST_REQUEST' } });
   });
 
-  // BUG (low): status is read-only and meant to show drift, but it throws when gray's route is missing —
+  // Was a bug (low, fixed): status is read-only and meant to show drift, but it throws when gray's route is missing —
   // exactly when an operator needs it. It should report the missing route as drift.
-  it.fails('status reports a missing default route as drift instead of failing', async () => {
+  it('status reports a missing default route as drift instead of failing', async () => {
     edit((http) => {
       http[0]!.name = 'renamed-by-someone';
     });
@@ -337,10 +336,10 @@ describe('hand edits of the VirtualService between operations', () => {
 });
 
 describe('oversized input reaching DynamoDB', () => {
-  // BUG (medium): a ~250 KB header name passes parseHeaderName; the VirtualService is patched, then the
+  // Was a bug (medium, fixed): a ~250 KB header name passes parseHeaderName; the VirtualService is patched, then the
   // audit event (summary + snapshot, > 400 KB) cannot be written, so the record never learns about the
   // route: cluster and record disagree, and the user gets an unexposed internal DynamoDB error.
-  it.fails('is refused before the cluster is touched', async () => {
+  it('is refused before the cluster is touched', async () => {
     const header = `x-${'a'.repeat(250_000)}`;
 
     const outcome = await setHeaderRoute(stack.deps, { ...base, header, value: 'true' }).then(

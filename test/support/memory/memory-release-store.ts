@@ -57,6 +57,14 @@ export class MemoryReleaseStore implements ReleaseStore {
     return { acquired: true };
   }
 
+  /** Extends the lock if `operationId` still holds it. */
+  async renewLock(service: string, operationId: string, expiresAt: number): Promise<boolean> {
+    const lock = this.locks.get(service);
+    if (lock?.operationId !== operationId) return false;
+    this.locks.set(service, { ...lock, expiresAt });
+    return true;
+  }
+
   /** Deletes the lock if `operationId` holds it. */
   async releaseLock(service: string, operationId: string): Promise<void> {
     if (this.locks.get(service)?.operationId === operationId) this.locks.delete(service);

@@ -181,10 +181,10 @@ describe('setHeaderRoute input', () => {
     await h.unchanged();
   });
 
-  // BUG (medium): header names have no length limit (values stop at 256). A name longer than Envoy's whole
+  // Was a bug (medium, fixed): header names have no length limit (values stop at 256). A name longer than Envoy's whole
   // request-header budget (60 KiB by default) can never match, and at ~200 KB the audit event no longer fits
   // a DynamoDB item (see attack-faults: the cluster is patched, then the record write fails).
-  it.fails('refuses a header name longer than any proxy accepts', async () => {
+  it('refuses a header name longer than any proxy accepts', async () => {
     const h = await armed();
     const header = `x-${'a'.repeat(70_000)}`;
 
@@ -223,10 +223,10 @@ describe('unknown services', () => {
 });
 
 describe('refusals inside the lock', () => {
-  // BUG (low): a refusal found after the lock is taken (deploy to the live slot, weight to a missing slot,
+  // Was a bug (low, fixed): a refusal found after the lock is taken (deploy to the live slot, weight to a missing slot,
   // promote an unready slot) still Puts the record: version + 1, updatedAt, and updatedBy = the refused
   // actor, as if they had changed the release. The audit event and lock release need no record write.
-  it.fails('leaves the record untouched (version, updatedBy) when deploy to the live slot is refused', async () => {
+  it('leaves the record untouched (version, updatedBy) when deploy to the live slot is refused', async () => {
     const h = await armed();
     const before = await h.store.get('address-service');
 

@@ -39,10 +39,10 @@ async function withGreen(overrides: Record<string, unknown> = {}) {
 }
 
 describe('promote', () => {
-  // BUG (high): promote has no phase guard. After a promotion the "new" slot is otherSlot(live) = the OLD
+  // Was a bug (high, fixed): promote has no phase guard. After a promotion the "new" slot is otherSlot(live) = the OLD
   // slot, so a second promote (a retried Slack click, a second approver, a CLI re-run) sends 100% back to
   // the previous version and schedules the teardown of the release that was just promoted.
-  it.fails('refuses a second promote instead of sending all traffic back to the old version', async () => {
+  it('refuses a second promote instead of sending all traffic back to the old version', async () => {
     const h = await withGreen();
     await promote(h.deps, base);
 
@@ -80,9 +80,9 @@ describe('shiftWeight', () => {
     expect(h.store.audit.at(-1)).toMatchObject({ action: 'weight', result: 'refused' });
   });
 
-  // BUG (high): the DestinationRule subset is only ensured by deploy. If someone deletes the green subset
+  // Was a bug (high, fixed): the DestinationRule subset is only ensured by deploy. If someone deletes the green subset
   // afterwards, a weight shift routes traffic to a subset that does not exist (Envoy answers 503 NR).
-  it.fails('never routes weight to a subset missing from the DestinationRule', async () => {
+  it('never routes weight to a subset missing from the DestinationRule', async () => {
     const h = await withGreen();
     handEdit(h, DR, (o) => {
       const spec = o.spec as { subsets: { name: string }[] };
@@ -100,9 +100,9 @@ describe('shiftWeight', () => {
     });
   });
 
-  // BUG (medium): the weight-step approval is checked only when a record exists. On a service gray has not
+  // Was a bug (medium, fixed): the weight-step approval is checked only when a record exists. On a service gray has not
   // recorded yet (green deployed by the seed's helmfile), `weight 100` goes through with no approval.
-  it.fails('asks for approval of a 100-point step on a service gray has not recorded yet', async () => {
+  it('asks for approval of a 100-point step on a service gray has not recorded yet', async () => {
     const h = memoryHarness();
     h.cluster.put(buildDeployment(h.deps.config.services[0]!, 'green', V1));
 
@@ -114,39 +114,50 @@ describe('shiftWeight', () => {
 });
 
 describe('rollback', () => {
-  // BUG (high): during a release rollback sends 100% to the live slot without reading it. If the blue
-  // Deployment is gone (deleted by hand, evicted), the 25% still served by green moves to nothing.
-  it.fails('refuses to move all traffic onto a live slot whose Deployment is gone', async () => {
+  // Was a bug: during a release rollback sent 100% to the live slot without reading it. If the blue
+  // Deployment is gone (deleted by hand, evicted), the 25% still served by green moved to nothing.
+  it('refuses to move all traffic onto a live slot whose Deployment is gone', async () => {
     const h = await withGreen();
     await shiftWeight(h.deps, { ...base, weight: 25 });
     handDelete(h, BLUE);
 
-    await expect(rollback(h.deps, base)).rejects.toMatchObject({ code: 'not_ready' });
+    await expect(rollback(h.deps, base)).rejects.toThrow(
+      'rollback: Deployment address-service-blue no longer exists; redeploy the old version with /gray deploy address-service blue 1.0.0-fe220c2',
+    );
     expect(weightsOf(h)).toEqual({ blue: 75, green: 25 });
   });
 
-  it.fails('refuses to move all traffic onto a live slot scaled to 0 by hand', async () => {
+  it('scales a live slot scaled to 0 by hand back up before moving traffic onto it', async () => {
     const h = await withGreen();
     await shiftWeight(h.deps, { ...base, weight: 25 });
     handEdit(h, BLUE, (o) => {
       (o.spec as { replicas: number }).replicas = 0;
     });
+    const before = h.cluster.writes.length;
 
-    await expect(rollback(h.deps, base)).rejects.toMatchObject({ code: 'not_ready' });
-    expect(weightsOf(h)).toEqual({ blue: 75, green: 25 });
+    await rollback(h.deps, base);
+
+    expect(h.cluster.writes.slice(before).map((w) => `${w.verb} ${w.ref}`)).toEqual([
+      'patch Deployment/happyride/address-service-blue',
+      'patch VirtualService/happyride/address-service-deployment',
+    ]);
+    expect((h.cluster.get(BLUE)!.spec as { replicas: number }).replicas).toBe(2);
+    expect(weightsOf(h)).toEqual({ blue: 100, green: 0 });
   });
 
-  // Same bug reached with gray's own commands only: weight 100 leaves the recorded live slot (blue) at 0,
-  // teardown blue is then allowed and deletes it, and rollback sends 100% to the deleted blue.
-  it.fails('weight 100, teardown blue, rollback: never routes traffic to the deleted slot', async () => {
+  // Was reachable with gray's own commands: weight 100 left the recorded live slot (blue) at 0, teardown
+  // blue deleted it, and rollback sent 100% to the deleted blue. Teardown now refuses the live slot.
+  it('weight 100 then teardown of the recorded live slot is refused, so rollback still has blue', async () => {
     const h = await withGreen();
     await shiftWeight(h.deps, { ...base, weight: 100, approved: true });
-    await teardown(h.deps, { ...base, slot: 'blue' });
-    expect(h.cluster.get(BLUE)).toBeUndefined();
 
-    await rollback(h.deps, base).catch(() => undefined);
+    await expect(teardown(h.deps, { ...base, slot: 'blue' })).rejects.toThrow(
+      'teardown: address-service blue is the live slot',
+    );
+    await rollback(h.deps, base);
 
-    expect(weightsOf(h)).toEqual({ blue: 0, green: 100 });
+    expect(h.cluster.get(BLUE)).toBeDefined();
+    expect(weightsOf(h)).toEqual({ blue: 100, green: 0 });
   });
 
   it('twice in a row: the second is refused, says why, and writes nothing', async () => {
@@ -181,7 +192,7 @@ describe('teardown', () => {
     const writes = h.cluster.writes.length;
 
     await expect(teardown(h.deps, { ...base, slot: 'blue' })).rejects.toThrow(
-      'teardown: address-service blue still carries 100% of traffic; move it to 0 first (/gray promote or /gray rollback)',
+      'teardown: address-service blue is the live slot; promote or roll back to the other slot first, then tear blue down',
     );
     expect(h.cluster.writes.length).toBe(writes);
     expect(h.cluster.get(BLUE)).toBeDefined();
@@ -198,10 +209,10 @@ describe('teardown', () => {
     expect(readHeaderRoute(h.deps.config.services[0]!, h.cluster.get(VS)!)?.slot).toBe('green');
   });
 
-  // BUG (medium): teardown checks only gray's default route and header route. A user's own route in the
+  // Was a bug (medium, fixed): teardown checks only gray's default route and header route. A user's own route in the
   // same VirtualService that sends requests to subset green is ignored, so its Deployment is deleted
   // while that route still points at it.
-  it.fails("refuses a slot that a user's own route still sends requests to", async () => {
+  it("refuses a slot that a user's own route still sends requests to", async () => {
     const h = await withGreen();
     handEdit(h, VS, (o) => {
       (o.spec as { http: unknown[] }).http.unshift({
@@ -215,9 +226,9 @@ describe('teardown', () => {
     expect(h.cluster.get(GREEN)).toBeDefined();
   });
 
-  // BUG (medium): with no VirtualService (deleted by hand) teardown checks nothing, so the recorded live
+  // Was a bug (medium, fixed): with no VirtualService (deleted by hand) teardown checks nothing, so the recorded live
   // slot is deleted; the shared Service then has no pods of the version that served traffic.
-  it.fails('refuses the recorded live slot even when the VirtualService is missing', async () => {
+  it('refuses the recorded live slot even when the VirtualService is missing', async () => {
     const h = await withGreen();
     handDelete(h, VS);
 

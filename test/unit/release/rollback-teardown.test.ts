@@ -65,7 +65,7 @@ describe('rollback', () => {
     await teardown(deps, { ...base, slot: 'blue' });
 
     await expect(rollback(deps, base)).rejects.toThrow(
-      'rollback: address-service blue is gone (torn down); redeploy the old version with /gray deploy address-service blue <version>',
+      'rollback: address-service blue is gone (torn down); redeploy the old version with /gray deploy address-service blue 1.0.0-fe220c2',
     );
   });
 });
