@@ -19,13 +19,23 @@ import { buttonClickBody, signedEvent, slashCommandBody } from '../test/support/
 import { startLocalStack } from './support/local-stack.js';
 import { blocksToText } from './support/slack-text.js';
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    version: { type: 'string', default: '1.1.0-5d2f3e9' },
-  },
-});
+function parseDemoArgs() {
+  try {
+    return parseArgs({
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        version: { type: 'string', default: '1.1.0-5d2f3e9' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(
+      `demo: ${(error as Error).message}\nusage: npm run demo [-- --kubeconfig <path>] [--context <name>] [--version <semver-sha>]`,
+    );
+    process.exit(2);
+  }
+}
+const values = parseDemoArgs();
 const dir = join(process.cwd(), '.gray-demo');
 const BAKE_SECONDS = 3;
 const SECRET = 'demo-signing-secret';

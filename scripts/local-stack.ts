@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { startLocalStack } from './support/local-stack.js';
 
-const stack = await startLocalStack(join(process.cwd(), '.gray-demo'));
+const stack = await startLocalStack(join(process.cwd(), '.gray-stack'));
 console.log('Local stack running (DynamoDB Local + Kubernetes API server seeded with happyride).');
 console.log('In another shell:');
 for (const [key, value] of Object.entries(stack.env)) console.log(`  export ${key}=${value}`);
