@@ -2,6 +2,7 @@
 // bench/results.json and BENCHMARKS.md. `npm run bench:smoke` (--smoke): tiny sizes, nothing written.
 // One DynamoDB Local for the run, started here and stopped at the end, whatever happens.
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.js';
 import { measureAckLatency } from './ack-latency.js';
@@ -18,6 +19,7 @@ const sizes = smoke ? SMOKE_SIZES : FULL_SIZES;
 const started = performance.now();
 // Read before measuring: the code the figures belong to.
 const code = describeCode(ROOT);
+const loadAtStart = loadavg();
 
 /** Runs one figure's measurement, saying on stderr what runs and how long it took. */
 async function step<T>(label: string, measure: () => Promise<T>): Promise<T> {
@@ -42,7 +44,7 @@ try {
   await dynamo.stop();
 }
 
-const results = collectResults(figures, Math.round((performance.now() - started) / 1000), code);
+const results = collectResults(figures, Math.round((performance.now() - started) / 1000), code, loadAtStart);
 console.log(renderConsole(results));
 if (smoke) {
   console.log('smoke run: nothing written (npm run bench writes bench/results.json and BENCHMARKS.md)');

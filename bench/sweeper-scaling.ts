@@ -148,7 +148,9 @@ export async function measureSweeperScaling(
         'objects are not in the cluster) with a teardown due a minute ago; one `sweep()` each through the ' +
         'real `DynamoDbReleaseStore` / `DynamoDbOperationStore` and the Kubernetes adapter against our API ' +
         'server (the live slot is missing there, so each due teardown is re-checked and recorded as blocked, ' +
-        'which the bench checks). Requests counted by operation by the counting client; consumed capacity ' +
+        'which the bench checks); those 3 records then count as recently changed, so the same sweep checks ' +
+        'them for drift, finds their objects missing and records the drift (a lock, two reads and a ' +
+        'commit each) — in both tables alike. Requests counted by operation by the counting client; consumed capacity ' +
         "from DynamoDB Local's own `ConsumedCapacity` (the bench sets `ReturnConsumedCapacity: TOTAL` on the " +
         'wire for every request; the stores do not ask for it).',
     };

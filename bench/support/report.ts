@@ -12,6 +12,8 @@ export interface Machine {
   node: string;
   /** ISO 8601 time the run finished. */
   date: string;
+  /** 1-, 5- and 15-minute load averages when the run started (others' work on a shared machine). */
+  loadAtStart: number[];
 }
 
 /** The code measured: git commit, and how many files differed from it (0: a clean tree). */
@@ -31,8 +33,8 @@ export interface BenchResults {
   figures: FigureResult[];
 }
 
-/** This machine: CPU model and logical cores (os.cpus), memory, OS, Node version, now. */
-export function describeMachine(): Machine {
+/** This machine: CPU model and logical cores (os.cpus), memory, OS, Node version, now, and the given load. */
+export function describeMachine(loadAtStart: number[]): Machine {
   const list = cpus();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
@@ -41,6 +43,7 @@ export function describeMachine(): Machine {
     os: `${platform()} ${release()}`,
     node: process.version,
     date: new Date().toISOString(),
+    loadAtStart: loadAtStart.map((n) => Math.round(n * 100) / 100),
   };
 }
 
@@ -50,7 +53,8 @@ export function describeMachine(): Machine {
  */
 export function describeCode(root: string): CodeVersion {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const status = git('status', '--porcelain', '--untracked-files=no');
     return { commit: git('rev-parse', 'HEAD'), uncommittedFiles: status ? status.split('\n').length : 0 };
   } catch {
@@ -58,16 +62,17 @@ export function describeCode(root: string): CodeVersion {
   }
 }
 
-/** Collects figures (sorted by id) into the results document. */
+/** Collects figures (sorted by id) into the results document, with the machine, code and start load. */
 export function collectResults(
   figures: FigureResult[],
   durationSeconds: number,
   code: CodeVersion,
+  loadAtStart: number[],
 ): BenchResults {
   const sorted = [...figures].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   const passed = sorted.filter((f) => f.pass).length;
   return {
-    machine: describeMachine(),
+    machine: describeMachine(loadAtStart),
     code,
     durationSeconds,
     passed,
@@ -109,9 +114,9 @@ against a floor measured in the same run on the same machine, with the two varia
 every other figure is an exact count. \`npm run bench:smoke\` runs every figure with tiny sizes and
 writes nothing.
 
-| machine | Node | date | commit | run time |
-| --- | --- | --- | --- | --- |
-| ${cell(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, ${cell(m.os)} | ${m.node} | ${m.date} | ${code} | ${results.durationSeconds} s |
+| machine | Node | date | commit | load at start | run time |
+| --- | --- | --- | --- | --- | --- |
+| ${cell(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, ${cell(m.os)} | ${m.node} | ${m.date} | ${code} | ${m.loadAtStart.join(' / ')} | ${results.durationSeconds} s |
 
 | # | figure | measured | ratio | target | result |
 | --- | --- | --- | --- | --- | --- |
