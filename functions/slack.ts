@@ -4,7 +4,7 @@
  * acks — never calling Kubernetes (Slack: acknowledge within 3,000 ms).
  */
 import middy from '@middy/core';
-import { App, AwsLambdaReceiver } from '@slack/bolt';
+import { App, AwsLambdaReceiver, isValidSlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError } from './release/errors.js';
 import { registerGrayCommands } from './slack/listeners.js';
@@ -41,11 +41,23 @@ export function createSlackHandler(runtime: GrayRuntime, now: () => number = Dat
     | undefined;
   return middy<APIGatewayProxyEventV2, { statusCode: number; body: string }>()
     .before(async (request) => {
-      const headers = request.event.headers ?? {};
+      // Verify before anything parses the body (Bolt parses first and answers 500 to malformed
+      // unsigned JSON); Bolt verifies again. Slack's rule, plus timestamps too far in the future.
+      const { headers = {}, body = '', isBase64Encoded } = request.event;
+      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      const signature = headers['x-slack-signature'] ?? headers['X-Slack-Signature'];
       const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
-      if (Number.isFinite(ts) && ts - Math.floor(now() / 1000) > MAX_SKEW_SECONDS)
-        return { statusCode: 401, body: '' };
-      return undefined;
+      const valid =
+        signature !== undefined &&
+        Number.isInteger(ts) &&
+        ts - Math.floor(now() / 1000) <= MAX_SKEW_SECONDS &&
+        isValidSlackRequest({
+          signingSecret,
+          body: raw,
+          headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
+          nowMilliseconds: now(),
+        });
+      return valid ? undefined : { statusCode: 401, body: '' };
     })
     .handler(async (event, context) => {
       boltHandler ??= receiver.start() as never;

@@ -169,7 +169,8 @@ export function registerGrayCommands(app: App, deps: SlackDeps): void {
                   ? { verb: 'weight', service, weight: value.weight ?? Number(weight) }
                   : undefined;
       if (!command) throw new InvalidInputError(`unknown button ${action.action_id}; use /gray help`);
-      await reply(respond, await submit(deps, client, command, actor, channel, `action:${correlationId}`));
+      // The click was claimed once above; the enqueue needs no second delivery key.
+      await reply(respond, await submit(deps, client, command, actor, channel));
     } catch (error) {
       await reply(respond, failure(deps, error, correlationId).text);
     }

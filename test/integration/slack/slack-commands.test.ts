@@ -186,3 +186,25 @@ describe('Events API through functions/slack.ts', () => {
     expect(JSON.stringify(stack.slack.homeView('U0ALICE'))).toContain('1.0.1-3b7c9e1');
   });
 });
+
+describe('next-step buttons', () => {
+  it('a weight preset click on the deploy message queues and applies that weight', async () => {
+    await deployGreen();
+    const message = stack.slack.messages(CHANNEL).at(-1)!;
+    const preset = JSON.stringify(message.blocks).match(/"action_id":"gray_weight_5"/);
+    expect(preset).not.toBeNull();
+
+    await stack.click(
+      'gray_weight_5',
+      JSON.stringify({ service: 'address-service', weight: 5 }),
+      'U0ALICE',
+      message.ts,
+      '1700000100.000001',
+    );
+    await stack.dispatcher.idle();
+
+    expect(weights()).toEqual({ blue: 95, green: 5 });
+    const told = stack.slack.responses('click-1700000100.000001').map((r) => JSON.stringify(r));
+    expect(told[0]).toContain('queued: weight 5 on address-service');
+  });
+});
