@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { validateCanarySteps } from './release/canary/steps.js';
 import { parseDuration } from './release/duration.js';
 import { ConfigError, UnknownServiceError } from './release/errors.js';
 
@@ -29,6 +30,99 @@ const clusterSchema = z.union([
   z.object({ context: z.string().min(1) }).strict(),
   z.object({ eks: z.object({ name: z.string().min(1), region: z.string().min(1) }).strict() }).strict(),
 ]);
+
+const comparison = z.enum(['<', '<=', '>', '>=']);
+
+/** Placeholders an extra check's query may use (filled per slot by the canary analysis). */
+export const CHECK_PLACEHOLDERS = ['workload', 'namespace', 'service', 'slot', 'window'] as const;
+
+const checkQuery = z
+  .string()
+  .min(1)
+  .refine(
+    (query) =>
+      [...query.matchAll(/\{\{\s*([^}\s]*)\s*\}\}/g)].every((m) =>
+        (CHECK_PLACEHOLDERS as readonly string[]).includes(m[1] ?? ''),
+      ),
+    `query placeholders are {{workload}}, {{namespace}}, {{service}}, {{slot}} and {{window}}`,
+  );
+
+const canaryCheckSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'check name must be lower-case words joined by -'),
+    query: checkQuery,
+    comparison,
+    threshold: z.number(),
+    /** `live`: the bound is threshold × the live slot's value of the same query. */
+    relativeTo: z.literal('live').optional(),
+    unit: z.string().max(10).default(''),
+  })
+  .strict();
+
+const prometheusSchema = z.union([
+  z
+    .object({
+      url: z.url({ protocol: /^https?$/ }),
+      /** SigV4-sign requests for service `aps` in `region` (Amazon Managed Prometheus). */
+      sigv4: z
+        .object({ region: z.string().min(1) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      service: z
+        .object({
+          namespace: dnsName('prometheus.service.namespace'),
+          name: dnsName('prometheus.service.name'),
+          port: z.union([z.number().int().min(1).max(65535), dnsName('prometheus.service.port')]),
+          scheme: z.enum(['http', 'https']).default('http'),
+        })
+        .strict(),
+    })
+    .strict(),
+]);
+
+const canarySchema = z
+  .object({
+    steps: z.array(z.number()).default([1, 5, 25, 50, 100]),
+    interval: duration.default(300),
+    failureLimit: z.number().int().min(1).max(20).default(3),
+    minRequests: z.number().int().min(0).default(100),
+    window: duration.default(300),
+    maxWeight: z.number().int().min(1).max(100).default(100),
+    successRate: z
+      .object({ min: z.number().min(0).max(100) })
+      .strict()
+      .default({ min: 99 }),
+    latency: z
+      .object({ p99MaxRatio: z.number().positive().optional(), p99MaxMs: z.number().positive().optional() })
+      .strict()
+      .default({ p99MaxRatio: 1.2 }),
+    prometheus: prometheusSchema.default({
+      service: { namespace: 'istio-system', name: 'prometheus', port: 9090, scheme: 'http' },
+    }),
+    checks: z.array(canaryCheckSchema).max(10).default([]),
+  })
+  .strict()
+  .superRefine((canary, ctx) => {
+    if (canary.interval < 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval'],
+        message: 'interval must be at least 1m (the sweeper runs every minute)',
+      });
+    }
+    if (canary.window < 1)
+      ctx.addIssue({ code: 'custom', path: ['window'], message: 'window must be at least 1s' });
+    try {
+      validateCanarySteps(canary.steps, canary.maxWeight);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['steps'], message: (error as Error).message });
+    }
+  })
+  .transform((canary) => ({ ...canary, steps: validateCanarySteps(canary.steps, canary.maxWeight).steps }));
 
 const serviceSchema = z
   .object({
@@ -66,6 +160,8 @@ const serviceSchema = z
     allowedUsers: z.array(z.string().min(1)).default([]),
     allowedChannels: z.array(z.string().min(1)).default([]),
     cluster: clusterSchema.default({ context: 'default' }),
+    /** Automated canary analysis; a service without the block gets the defaults (canarySettings). */
+    canary: canarySchema.optional(),
   })
   .strict()
   .transform((s) => ({
@@ -91,6 +187,11 @@ const configSchema = z
       seen.add(service.name);
     });
   });
+
+/** A service's canary settings, defaults applied. Durations in seconds, weights in percent. */
+export type CanaryConfig = z.output<typeof canarySchema>;
+/** One extra canary check (query template, comparison, threshold, optionally relative to the live slot). */
+export type CanaryCheckConfig = z.output<typeof canaryCheckSchema>;
 
 /** One managed service, defaults applied. Durations in seconds. */
 export type ServiceConfig = z.output<typeof serviceSchema>;
@@ -122,6 +223,11 @@ export function loadGrayConfig(path = process.env.GRAY_CONFIG ?? 'gray.config.ya
     throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
   return parseGrayConfig(parsed, path);
+}
+
+/** The service's canary settings: its `canary` block, or every default when it has none. */
+export function canarySettings(service: { canary?: CanaryConfig | undefined }): CanaryConfig {
+  return service.canary ?? canarySchema.parse({});
 }
 
 /** Finds a service by name; throws UnknownServiceError listing the configured ones. */

@@ -22,7 +22,12 @@ export type GrayCommand =
   | { verb: 'teardown-cancel'; service: string }
   | { verb: 'teardown-extend'; service: string; seconds: number }
   | { verb: 'adopt'; service: string }
-  | { verb: 'reconcile'; service: string };
+  | { verb: 'reconcile'; service: string }
+  /** Start a canary; `steps` (percent) and `interval` (seconds) default to the service's canary config. */
+  | { verb: 'canary'; service: string; steps?: number[]; interval?: number }
+  | { verb: 'canary-pause'; service: string }
+  | { verb: 'canary-resume'; service: string }
+  | { verb: 'canary-abort'; service: string };
 
 /** Commands that change a release: they run in the worker under the service lock. */
 export type WriteCommand = Extract<GrayCommand, { verb: (typeof WRITE_VERBS)[number] }>;
@@ -42,6 +47,10 @@ export const WRITE_VERBS = [
   'teardown-extend',
   'adopt',
   'reconcile',
+  'canary',
+  'canary-pause',
+  'canary-resume',
+  'canary-abort',
 ] as const;
 
 /** The words a user types first, for usage and "did you mean". */
@@ -57,6 +66,7 @@ export const ALL_VERBS = [
   'teardown',
   'adopt',
   'reconcile',
+  'canary',
 ] as const;
 
 /** True when the command changes a release. */
@@ -83,6 +93,17 @@ export function summarizeCommand(command: ResolvedWriteCommand): string {
       return 'teardown cancel';
     case 'teardown-extend':
       return `teardown extend ${formatDuration(command.seconds)}`;
+    case 'canary': {
+      const steps = command.steps ? ` steps ${command.steps.join(',')}` : '';
+      const every = command.interval !== undefined ? ` every ${formatDuration(command.interval)}` : '';
+      return `canary${steps}${every}`;
+    }
+    case 'canary-pause':
+      return 'canary pause';
+    case 'canary-resume':
+      return 'canary resume';
+    case 'canary-abort':
+      return 'canary abort';
     default:
       return command.verb;
   }

@@ -16,7 +16,7 @@ import {
   toGrayError,
 } from './errors.js';
 import { fencedCluster } from './fence.js';
-import type { Clock, Cluster, ProgressEvent, ReleaseStore } from './ports.js';
+import type { Clock, Cluster, MetricsSource, ProgressEvent, ReleaseStore } from './ports.js';
 import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
 
 /** What use cases need from the world. `clusterFor` picks the cluster a service lives in. */
@@ -25,6 +25,8 @@ export interface ReleaseDeps {
   store: ReleaseStore;
   clusterFor: (service: ServiceConfig) => Cluster;
   clock: Clock;
+  /** Picks the Prometheus a service's canary analysis asks (absent: canary analyses are inconclusive). */
+  metricsFor?: (service: ServiceConfig) => MetricsSource;
   /** Called as a long operation progresses ("rolling out green: 1/2 ready"). */
   onProgress?: (event: ProgressEvent) => void | Promise<void>;
   /** Poll interval of rollout waits, milliseconds (default 1000). */
@@ -44,6 +46,11 @@ export interface OperationInput {
   approvedBy?: string;
   /** Slack channel the request came from; kept on the record so the sweeper reports there. */
   channel?: string;
+  /**
+   * Called with the draft just before the final commit (same conditional write), so a caller records
+   * its own state together with the change — the canary notes its step with the weight it set.
+   */
+  amend?: (draft: ReleaseRecord, result: AuditResult) => void;
 }
 
 /** Handed to a use case's work: the service, its cluster and a mutable draft of the record. */
@@ -234,6 +241,7 @@ export async function runOperation(
     },
   };
   const finish = async (result: AuditResult, message: string) => {
+    input.amend?.(draft, result);
     const final: ReleaseRecord = {
       ...draft,
       version: savedVersion + 1,

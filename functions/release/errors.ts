@@ -96,6 +96,14 @@ export class ClusterUnavailableError extends GrayError {
   }
 }
 
+/** Prometheus could not answer a canary query (unreachable, HTTP error, bad PromQL); the analysis is inconclusive. */
+export class MetricsUnavailableError extends GrayError {
+  /** `message` names the Prometheus endpoint and what went wrong. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('metrics_unavailable', message, options);
+  }
+}
+
 /** The configuration file is invalid; raised at start-up, naming the field. */
 export class ConfigError extends GrayError {
   /** `message` names the offending field path. */

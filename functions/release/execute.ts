@@ -1,3 +1,5 @@
+import { abortCanary, pauseCanary, resumeCanary } from './canary/control.js';
+import { startCanary } from './canary/start.js';
 import type { ResolvedWriteCommand } from './commands.js';
 import type { OperationDone, ReleaseDeps } from './context.js';
 import { deploy } from './deploy.js';
@@ -57,5 +59,17 @@ export async function executeCommand(
       return adopt(deps, input);
     case 'reconcile':
       return reconcile(deps, input);
+    case 'canary':
+      return startCanary(deps, {
+        ...input,
+        ...(command.steps ? { steps: command.steps } : {}),
+        ...(command.interval !== undefined ? { intervalSeconds: command.interval } : {}),
+      });
+    case 'canary-pause':
+      return pauseCanary(deps, input);
+    case 'canary-resume':
+      return resumeCanary(deps, input);
+    case 'canary-abort':
+      return abortCanary(deps, input);
   }
 }

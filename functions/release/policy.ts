@@ -131,10 +131,20 @@ export function approvalNeeded(
             after: before,
           }
         : undefined;
+    // Starting, pausing, resuming and aborting a canary need no approver: its first step still obeys
+    // the weight-step policy (startCanary), later steps are gated by the analysis, and its promotion
+    // goes through this function as a promote.
+    case 'canary':
+    case 'canary-pause':
+    case 'canary-resume':
+    case 'canary-abort':
+      return undefined;
   }
 }
 
 /** Lock budget of a command, seconds: rollouts get their timeout plus slack, the rest two minutes. */
 export function budgetSeconds(service: ServiceConfig, command: ResolvedWriteCommand): number {
-  return command.verb === 'deploy' || command.verb === 'rollback' ? service.rolloutTimeout + 120 : 120;
+  return command.verb === 'deploy' || command.verb === 'rollback' || command.verb === 'canary-abort'
+    ? service.rolloutTimeout + 120
+    : 120;
 }

@@ -103,6 +103,21 @@ export interface ReleaseStore {
   history(service: string, limit: number): Promise<AuditEvent[]>;
 }
 
+/**
+ * A Prometheus-compatible metrics store, as the canary analysis sees it (adapter:
+ * prometheus/prometheus-metrics-source.ts).
+ */
+export interface MetricsSource {
+  /**
+   * Evaluates an instant PromQL query that yields one number (a scalar, or a vector of one series).
+   * `atEpochSeconds` omitted means the source's own now — the real wall clock, not the release Clock,
+   * since Prometheus only holds samples up to the real present. Returns undefined for no data (an
+   * empty vector or NaN); ±Inf as ±Infinity. Throws MetricsUnavailableError when Prometheus cannot
+   * answer (unreachable, HTTP error, bad query, several series).
+   */
+  query(promql: string, atEpochSeconds?: number): Promise<number | undefined>;
+}
+
 /** Time, injectable so tests control it. */
 export interface Clock {
   /** Epoch milliseconds. */

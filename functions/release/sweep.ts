@@ -1,10 +1,12 @@
 /**
  * The sweeper's run (every minute): stale locks reconciled, due teardowns executed exactly once after
- * re-checking the live cluster, and drift reported once per distinct difference.
+ * re-checking the live cluster, drift reported once per distinct difference, and due canary analyses.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readRolloutProgress } from '../istio/deployment.js';
 import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { canaryDue } from './canary/progress.js';
+import { type CanaryUpdate, runCanaryTick } from './canary/tick.js';
 import { clockTime, type ReleaseDeps } from './context.js';
 import { toGrayError } from './errors.js';
 import type { OperationStore } from './operations.js';
@@ -29,6 +31,8 @@ export interface SweepReport {
   blocked: string[];
   drifted: string[];
   notices: SweepNotice[];
+  /** Canary ticks that ran: each edits its canary's message; `notify` ones are also posted. */
+  canaries: CanaryUpdate[];
 }
 
 /** Services whose drift is checked: release in progress, or changed in the last hour. */
@@ -197,11 +201,19 @@ async function checkDrift(
 
 /**
  * sweep(): one scheduled run. Reads only what is due (Queries on the due index) plus the services
- * with a release in progress or a recent change for drift. Never throws for one service's trouble.
+ * with a release in progress or a recent change for drift; canaries whose analysis is due (their
+ * `nextCheckAt` ≤ now) get one tick each. Never throws for one service's trouble.
  */
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   const now = Math.floor(deps.clock.now() / 1000);
-  const report: SweepReport = { recovered: 0, tornDown: [], blocked: [], drifted: [], notices: [] };
+  const report: SweepReport = {
+    recovered: 0,
+    tornDown: [],
+    blocked: [],
+    drifted: [],
+    notices: [],
+    canaries: [],
+  };
   for (const lock of await deps.store.listExpiredLocks(now)) {
     const notice = await recoverStaleLock(deps, lock).catch(() => undefined);
     if (notice) {
@@ -221,6 +233,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     )
       continue;
     await checkDrift(deps, record, now, report).catch(() => undefined);
+  }
+  for (const record of records) {
+    if (!canaryDue(record, now)) continue;
+    const update = await runCanaryTick(deps, record, now).catch(() => undefined);
+    if (update) report.canaries.push(update);
   }
   return report;
 }

@@ -1,3 +1,5 @@
+import type { CanaryState } from './canary/model.js';
+
 /** The two Deployments of a service; a release always goes to the idle one (seed: BRIEF.md). */
 export type Slot = 'blue' | 'green';
 
@@ -96,6 +98,8 @@ export interface ReleaseRecord {
   teardown?: PendingTeardown;
   /** Slack channel the service's last operation came from: where the sweeper reports. */
   channel?: string;
+  /** The automated canary of the current release, if one was started (kept after it ends, for its message). */
+  canary?: CanaryState;
   /** Live state that differs from this record, as the sweeper last reported it; write commands wait for adopt/reconcile. */
   drift?: { signature: string; lines: string[]; detectedAt: number };
   /** Epoch seconds. */

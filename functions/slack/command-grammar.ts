@@ -3,6 +3,7 @@
  * Pure. Values are checked with the release parsers so Slack, the CLI and the engine give the same
  * messages; whether a service is configured is the handler's business.
  */
+import { type CanaryArgs, CanaryUsageError, parseCanaryArgs } from '../release/canary/command.js';
 import { parseSlot } from '../release/deploy.js';
 import { parseDuration } from '../release/duration.js';
 import { InvalidInputError } from '../release/errors.js';
@@ -67,6 +68,16 @@ const USAGE_LINES: readonly UsageLine[] = [
     syntax: '/gray reconcile <service>',
     does: 'put the recorded routing back (needs approval)',
   },
+  {
+    verb: 'canary',
+    syntax: '/gray canary <service> [steps 1,5,25,50,100] [every 5m]',
+    does: 'step the new slot up automatically while its metrics hold; promote or roll back by itself',
+  },
+  {
+    verb: 'canary',
+    syntax: '/gray canary <service> pause|resume|abort',
+    does: 'hold or continue the canary; abort sends all traffic back to the live slot',
+  },
   { verb: 'history', syntax: '/gray history <service> [n]', does: 'the last n events (1–50, default 10)' },
 ];
 
@@ -84,6 +95,10 @@ const EXAMPLES: Record<GrayVerb, string> = {
   adopt: '/gray adopt address-service',
   reconcile: '/gray reconcile address-service',
   history: '/gray history address-service 20',
+  canary: '/gray canary address-service steps 1,5,25,50,100 every 5m',
+  'canary-pause': '/gray canary address-service pause',
+  'canary-resume': '/gray canary address-service resume',
+  'canary-abort': '/gray canary address-service abort',
 };
 
 /** `/gray help`: one line per command form, `` `syntax` — what it does ``, joined by newlines. */
@@ -237,6 +252,26 @@ function parseOptionalService(verb: 'status' | 'promote' | 'rollback', args: str
   return first === undefined ? { verb } : { verb, service: parseService(verb, first) };
 }
 
+/** `/gray canary <svc> [steps …] [every …]` or `/gray canary <svc> pause|resume|abort`. */
+function parseCanary(args: string[]): GrayCommand {
+  const [serviceToken, ...rest] = args;
+  if (serviceToken === undefined) throw usageError('canary');
+  const service = parseService('canary', serviceToken);
+  let parsed: CanaryArgs;
+  try {
+    parsed = parseCanaryArgs(rest.map((token) => unwrap(token).toLowerCase()));
+  } catch (error) {
+    throw error instanceof CanaryUsageError ? usageError('canary') : error;
+  }
+  if (parsed.action !== 'start') return { verb: `canary-${parsed.action}`, service };
+  return {
+    verb: 'canary',
+    service,
+    ...(parsed.steps ? { steps: parsed.steps } : {}),
+    ...(parsed.interval !== undefined ? { interval: parsed.interval } : {}),
+  };
+}
+
 /** Levenshtein distance between two short strings (verbs), O(a·b). */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -322,6 +357,8 @@ export function parseGrayCommand(text: string): GrayCommand {
       if (serviceToken === undefined || args.length > 1) throw usageError(word);
       return { verb: word, service: parseService(word, serviceToken) };
     }
+    case 'canary':
+      return parseCanary(args);
     case 'history': {
       const [serviceToken, limitToken] = args;
       if (serviceToken === undefined || args.length > 2) throw usageError('history');

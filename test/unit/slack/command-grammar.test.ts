@@ -478,7 +478,7 @@ describe('GRAY_USAGE', () => {
   it('has one line per command form, each a usage the grammar accepts once filled in', () => {
     const lines = GRAY_USAGE.split('\n');
 
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(17);
     expect(lines[3]).toBe('`/gray weight [service] <0-100>` — give the new slot that percent of the traffic');
     expect(lines.slice(9, 14)).toEqual([
       '`/gray teardown <service> <blue|green>` — remove the idle slot now',
@@ -502,6 +502,8 @@ describe('GRAY_USAGE', () => {
       'teardown',
       'adopt',
       'reconcile',
+      'canary',
+      'canary',
       'history',
     ]);
   });

@@ -288,7 +288,7 @@ describe('renderHelp', () => {
 
     expect(view.blocks).toHaveLength(3);
     const usage = (view.blocks[1] as { text: { text: string } }).text.text;
-    expect(usage.split('\n')).toHaveLength(15);
+    expect(usage.split('\n')).toHaveLength(17);
     expect(usage.split('\n')[2]).toBe(
       '`/gray deploy &lt;service&gt; [blue|green] &lt;version&gt;` — roll a version out to the idle slot (it gets no traffic yet)',
     );
