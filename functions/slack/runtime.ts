@@ -15,7 +15,7 @@ import type { Clock } from '../release/ports.js';
 import { systemClock } from '../release/ports.js';
 import { DynamoDbOperationStore } from '../store/dynamodb-operation-store.js';
 import { DynamoDbReleaseStore } from '../store/dynamodb-release-store.js';
-import { type ClusterAccessOptions, createClusterResolver } from '../wiring.js';
+import { type ClusterAccessOptions, createClusterResolver, createMetricsResolver } from '../wiring.js';
 import type { SlackDeps } from './deps.js';
 import { type Dispatcher, InlineDispatcher, LambdaDispatcher } from './dispatch.js';
 import { SlackOperationReporter } from './slack-reporter.js';
@@ -89,6 +89,7 @@ export function createGrayRuntime(env: GrayEnv, overrides: RuntimeOverrides = {}
     config,
     store,
     clusterFor: createClusterResolver(overrides.access),
+    metricsFor: createMetricsResolver(overrides.access),
     clock,
     ...(overrides.pollMs !== undefined ? { pollMs: overrides.pollMs } : {}),
   };
