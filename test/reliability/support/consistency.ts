@@ -6,7 +6,7 @@ import { readHeaderRoute, readWeights } from '../../../functions/istio/virtual-s
 import type { ReleaseDeps } from '../../../functions/release/context.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
 import { getStatus } from '../../../functions/release/status.js';
-import { SLOTS } from '../../../functions/release/types.js';
+import { type ReleaseRecord, SLOTS } from '../../../functions/release/types.js';
 import type { KubeApiServer } from '../../support/kube-api-server/index.js';
 
 /** The live routing of a service read straight from the server's store; undefined without a VirtualService. */
@@ -33,16 +33,28 @@ export function liveDeployment(
 /**
  * Every way the service's record differs from the cluster at rest (no operation running): weights and
  * header route, each slot's status/version/image against its Deployment, a phase or slot left
- * `deploying`, a lock left behind, recorded drift, and gray's own drift report. Empty when consistent.
+ * `deploying`, a lock left behind, recorded drift, and (unless `withStatus` is false) gray's own drift
+ * report read through `deps`' cluster. Empty when consistent.
  */
 export async function recordVsCluster(
   deps: ReleaseDeps,
   kube: KubeApiServer,
   name: string,
+  withStatus = true,
 ): Promise<string[]> {
+  return (await inspectService(deps, kube, name, withStatus)).problems;
+}
+
+/** recordVsCluster that also returns the record it read (undefined when there is none). */
+export async function inspectService(
+  deps: ReleaseDeps,
+  kube: KubeApiServer,
+  name: string,
+  withStatus = true,
+): Promise<{ record?: ReleaseRecord; problems: string[] }> {
   const service = findService(deps.config, name);
   const record = await deps.store.get(name);
-  if (!record) return ['no record'];
+  if (!record) return { problems: ['no record'] };
   const problems: string[] = [];
   const routing = liveRouting(deps, kube, name);
   if (!routing) problems.push('VirtualService missing');
@@ -85,7 +97,7 @@ export async function recordVsCluster(
   const lock = await deps.store.getLock(name);
   if (lock) problems.push(`lock left: ${lock.summary} (${lock.operationId})`);
   if (record.drift) problems.push(`drift recorded: ${record.drift.lines.join('; ')}`);
-  const drift = (await getStatus(deps, { service: name })).drift;
+  const drift = withStatus ? (await getStatus(deps, { service: name })).drift : [];
   if (drift.length > 0) problems.push(`gray reports drift: ${drift.join('; ')}`);
-  return problems;
+  return { record, problems };
 }
