@@ -84,9 +84,16 @@ const prometheusSchema = z.union([
     .strict(),
 ]);
 
+/** The default step plan below a maximum weight (percent), ending at it. */
+const defaultSteps = (maxWeight: number): number[] => [
+  ...[1, 5, 25, 50].filter((step) => step < maxWeight),
+  maxWeight,
+];
+
 const canarySchema = z
   .object({
-    steps: z.array(z.number()).default([1, 5, 25, 50, 100]),
+    /** Default: 1, 5, 25, 50, 100 below maxWeight, then maxWeight. */
+    steps: z.array(z.number()).optional(),
     interval: duration.default(300),
     failureLimit: z.number().int().min(1).max(20).default(3),
     minRequests: z.number().int().min(0).default(100),
@@ -117,12 +124,15 @@ const canarySchema = z
     if (canary.window < 1)
       ctx.addIssue({ code: 'custom', path: ['window'], message: 'window must be at least 1s' });
     try {
-      validateCanarySteps(canary.steps, canary.maxWeight);
+      validateCanarySteps(canary.steps ?? defaultSteps(canary.maxWeight), canary.maxWeight);
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['steps'], message: (error as Error).message });
     }
   })
-  .transform((canary) => ({ ...canary, steps: validateCanarySteps(canary.steps, canary.maxWeight).steps }));
+  .transform(({ steps, ...canary }) => ({
+    steps: validateCanarySteps(steps ?? defaultSteps(canary.maxWeight), canary.maxWeight).steps,
+    ...canary,
+  }));
 
 const serviceSchema = z
   .object({
