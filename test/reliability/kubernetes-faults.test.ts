@@ -3,7 +3,7 @@
 // patches, connection resets before the server saw the request or after it applied it, and timeouts (504
 // after a delay, writes sometimes applied). Each operation must end succeeded, or failed/refused with a
 // reason in its error and the audit log; after each one the record equals the cluster and no lock is left.
-import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedWriteCommand } from '../../functions/release/commands.js';
 import { GrayError } from '../../functions/release/errors.js';
 import { executeCommand } from '../../functions/release/execute.js';
@@ -21,10 +21,14 @@ import {
 const BLUE_GREEN = serviceNames(10, 'bg');
 const RED_BLACK = serviceNames(10, 'rb');
 const SERVICES = [...BLUE_GREEN, ...RED_BLACK];
+/** A service with no objects yet, for the bug below. */
+const FRESH = 'fresh-01';
 const ROUNDS = 25;
 const FAULT_RATE = 0.2;
 let stack: ReliabilityStack;
 let versions = 0;
+/** Messages of operations that failed (not refused), for the notes. */
+const failures: string[] = [];
 
 beforeAll(async () => {
   stack = await startReliabilityStack(inject('dynamoEndpoint'), {
@@ -99,6 +103,7 @@ async function runOne(service: string, record: ReleaseRecord, random: ReturnType
   } catch (error) {
     const gray = error instanceof GrayError ? error : undefined;
     state = gray ? gray.code : 'internal';
+    if (state !== 'refused') failures.push(`${label}: ${(error as Error).message}`);
     if (!gray?.expose || gray.message.trim() === '') problems.push(`ended with ${String(error)}`);
   }
   const after = await inspectService(stack.release, stack.kube, service, false);
@@ -158,6 +163,31 @@ describe('Kubernetes faults', () => {
       `${faulted.length} of ${requests.length} Kubernetes requests faulted (${((100 * faulted.length) / requests.length).toFixed(1)}%): ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`,
     );
     tally.note(`outcomes: ${[...states].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    for (const failure of failures) tally.note(`failed: ${failure}`);
     expectFigure(context, tally, 500);
+  });
+});
+
+describe('bugs the figure found', () => {
+  // Bug (medium): KubernetesCluster.create retries a POST whose answer was lost after the API server had
+  // created the object (a reset or a 504 after apply), then meets 409 AlreadyExists and throws "it already
+  // exists (someone else created it)". deploy then fails and marks the slot failed although gray itself
+  // created the Deployment with the right version; the figure saw it on red/black services re-creating a
+  // torn-down slot. Input: the first deploy of a service, the Deployment's POST reset after the server
+  // applied it. Fix idea: on 409 after a retried create, read the object and accept it when it is gray's.
+  it.fails('a deploy whose Deployment create answer was lost still succeeds', async () => {
+    stack.proxy!.forceNext('POST', '/deployments', 'reset-after-apply');
+
+    const done = await executeCommand(
+      stack.release,
+      { verb: 'deploy', service: FRESH, slot: 'blue', version: '1.0.0-f0f0f0f' },
+      { actor: 'U0FAULTS' },
+    );
+
+    expect(done).toMatchObject({ kind: 'done' });
+    expect((await stack.release.store.get(FRESH))?.slots.blue).toMatchObject({
+      status: 'ready',
+      version: '1.0.0-f0f0f0f',
+    });
   });
 });

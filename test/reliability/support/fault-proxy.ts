@@ -30,6 +30,8 @@ export interface ProxiedRequest {
 export interface FaultProxy {
   url: string;
   rate: number;
+  /** Gives the next request with this method whose path contains `pathIncludes` the fault (whatever `rate`). */
+  forceNext(method: string, pathIncludes: string, fault: ProxyFault): void;
   readonly log: ProxiedRequest[];
   close(): Promise<void>;
 }
@@ -98,7 +100,14 @@ export async function startFaultProxy(upstream: string, seed: number): Promise<F
   const agent = new Agent({ ca: tls.caPem, keepAlive: true });
   const target = new URL(upstream);
   const log: ProxiedRequest[] = [];
-  const proxy: FaultProxy = { url: '', rate: 0, log, close: async () => undefined };
+  const forced: { method: string; pathIncludes: string; fault: ProxyFault }[] = [];
+  const proxy: FaultProxy = {
+    url: '',
+    rate: 0,
+    log,
+    forceNext: (method, pathIncludes, fault) => void forced.push({ method, pathIncludes, fault }),
+    close: async () => undefined,
+  };
 
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
@@ -142,6 +151,8 @@ export async function startFaultProxy(upstream: string, seed: number): Promise<F
       method === 'PATCH' || method === 'PUT' ? PATCH_FAULTS : write ? WRITE_FAULTS : READ_FAULTS,
     );
     if (roll < proxy.rate * 10_000) entry.fault = choice;
+    const force = forced.findIndex((f) => f.method === method && entry.path.includes(f.pathIncludes));
+    if (force >= 0) entry.fault = forced.splice(force, 1)[0]!.fault;
     const fault = entry.fault;
     if (fault === 'reset-before') {
       req.socket.destroy();
