@@ -8,6 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { DryRunCluster, DryRunStore } from './cli/dry-run.js';
 import { renderHistoryText, renderStatusText } from './cli/format.js';
 import { loadGrayConfig } from './config.js';
+import { CanaryUsageError, parseCanaryArgs } from './release/canary/command.js';
+import { abortCanary, pauseCanary, resumeCanary } from './release/canary/control.js';
+import { startCanary } from './release/canary/start.js';
 import type { ReleaseDeps } from './release/context.js';
 import { parseSlot } from './release/deploy.js';
 import { parseDuration } from './release/duration.js';
@@ -44,6 +47,18 @@ function parseRoute(service: string, kind: string, spec?: string) {
   throw new InvalidInputError(
     'route: type `route <svc> header <name>=<value>`, `route <svc> users <id,…>` or `route <svc> off`',
   );
+}
+
+/** The words after `gray canary <service>`; unknown words get the CLI's usage. Throws InvalidInputError. */
+function parseCliCanaryArgs(service: string, words: string[]) {
+  try {
+    return parseCanaryArgs(words.map((word) => word.toLowerCase()));
+  } catch (error) {
+    if (!(error instanceof CanaryUsageError)) throw error;
+    throw new InvalidInputError(
+      `${error.message}; type \`gray canary ${service} [steps 1,5,25,50,100] [every 5m]\` or \`gray canary ${service} pause|resume|abort\``,
+    );
+  }
 }
 
 /**
@@ -183,6 +198,24 @@ export async function runCli(
       })(),
     );
   program
+    .command('canary <service> [words...]')
+    .description('canary <svc> [steps 1,5,25,50,100] [every 5m] starts one; canary <svc> pause|resume|abort')
+    .action((service: string, words: string[] = []) =>
+      run((deps, actor) => {
+        const args = parseCliCanaryArgs(service, words);
+        const input = { service, actor };
+        if (args.action !== 'start') {
+          const control = { pause: pauseCanary, resume: resumeCanary, abort: abortCanary }[args.action];
+          return control(deps, input);
+        }
+        return startCanary(deps, {
+          ...input,
+          ...(args.steps ? { steps: args.steps } : {}),
+          ...(args.interval !== undefined ? { intervalSeconds: args.interval } : {}),
+        });
+      })(),
+    );
+  program
     .command('adopt <service>')
     .description('accept the live (drifted) state into the record')
     .action((service: string) => run((deps, actor) => release.adopt(deps, { service, actor }))());
@@ -192,11 +225,12 @@ export async function runCli(
     .action((service: string) => run((deps, actor) => release.reconcile(deps, { service, actor }))());
   program
     .command('sweep')
-    .description('run the sweeper once: stale operations, due teardowns, drift')
+    .description('run the sweeper once: stale operations, due teardowns, drift, due canary analyses')
     .action(() =>
       run(async (deps, _actor, o) => {
         const report = await sweep({ ...deps, operations: createOperationStore() });
-        return o.json ? report : report.notices.map((n) => n.text).join('\n') || 'sweep: nothing due';
+        const lines = [...report.notices.map((n) => n.text), ...report.canaries.map((c) => c.text)];
+        return o.json ? report : lines.join('\n') || 'sweep: nothing due';
       })(),
     );
   program
