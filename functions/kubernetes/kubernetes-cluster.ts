@@ -25,6 +25,12 @@ const RESOURCES: Record<ObjectKind, { group: string; version: string; plural: st
   VirtualService: { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices' },
 };
 
+/** True when `existing` carries every label `intended` sets: the object an earlier attempt created. */
+function sameLabels(existing: KubeObject, intended: KubeObject): boolean {
+  const labels = existing.metadata.labels ?? {};
+  return Object.entries(intended.metadata.labels ?? {}).every(([key, value]) => labels[key] === value);
+}
+
 /** Bounded retries of a read-plan-patch cycle on 409 / failed test ops (issue: "≤ 5"). */
 export const MAX_EDIT_ATTEMPTS = 5;
 
@@ -146,8 +152,10 @@ export class KubernetesCluster implements Cluster {
       namespace: object.metadata.namespace ?? 'default',
       name: object.metadata.name,
     };
+    let attempts = 0;
     try {
       return await this.call(async ({ custom, core }) => {
+        attempts++;
         if (ref.kind === 'Service') {
           const created = await core.createNamespacedService({
             namespace: ref.namespace,
@@ -165,6 +173,11 @@ export class KubernetesCluster implements Cluster {
         })) as KubeObject;
       });
     } catch (error) {
+      if (apiStatusCode(error) === 409 && attempts > 1) {
+        // An earlier attempt was applied but its answer was lost (reset, timeout): the object is ours.
+        const existing = await this.read(ref);
+        if (existing && sameLabels(existing, object)) return existing;
+      }
       if (apiStatusCode(error) === 409) {
         throw new ReleaseConflictError(
           `${this.describe('create', ref)}: it already exists (someone else created it); retry`,
