@@ -89,6 +89,13 @@ async function reply(respond: RespondFn, text: string) {
   await respond({ response_type: 'ephemeral', replace_original: false, text });
 }
 
+/** The canary message's buttons and the commands they queue (Promote now is `gray_promote`). */
+const CANARY_BUTTONS: Record<string, 'canary-pause' | 'canary-resume' | 'canary-abort'> = {
+  gray_canary_pause: 'canary-pause',
+  gray_canary_resume: 'canary-resume',
+  gray_canary_abort: 'canary-abort',
+};
+
 /** Registers `/gray`, the approval and next-step buttons, and App Home on a Bolt app. */
 export function registerGrayCommands(app: App, deps: SlackDeps): void {
   app.command('/gray', async ({ command, ack, client }) => {
@@ -156,8 +163,10 @@ export function registerGrayCommands(app: App, deps: SlackDeps): void {
       const weight = /^gray_weight_(\d+)$/.exec(action.action_id)?.[1];
       const extend = /^gray_teardown_extend_(\d+)$/.exec(action.action_id)?.[1];
       const service = value.service;
-      const command: WriteCommand | undefined =
-        action.action_id === 'gray_promote'
+      const canaryVerb = CANARY_BUTTONS[action.action_id];
+      const command: WriteCommand | undefined = canaryVerb
+        ? { verb: canaryVerb, service }
+        : action.action_id === 'gray_promote'
           ? { verb: 'promote', service }
           : action.action_id === 'gray_rollback'
             ? { verb: 'rollback', service }

@@ -1,6 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { OperationRecord, OperationStore } from '../release/operations.js';
 import type { OperationReporter, OperationUpdate } from '../release/run-queued.js';
+import { CanaryPublisher } from './canary-publisher.js';
+import { renderCanaryMessage } from './views/canary-message.js';
 import { renderOperationMessage } from './views/operation-message.js';
 
 /**
@@ -15,27 +17,44 @@ export class SlackOperationReporter implements OperationReporter {
     { channel: string; ts: string; lastAt: number; lastState: string }
   >();
 
+  private readonly canaries: CanaryPublisher;
+
   /** `client` is the bot's WebClient; `operations` stores the message ts. */
   constructor(
     private readonly client: WebClient,
     private readonly operations: OperationStore,
     private readonly minIntervalMs = 1000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.canaries = new CanaryPublisher(client, operations, now);
+  }
 
   /** Posts or edits the operation's message; operations without a channel are not reported. */
   async report(operation: OperationRecord, update: OperationUpdate): Promise<void> {
     const channel = operation.channel;
     if (!channel) return;
-    const view = renderOperationMessage({
-      service: operation.service,
-      summary: operation.summary,
-      actor: operation.actor,
-      state: update.state,
-      lines: update.lines,
-      ...(update.result ? { result: update.result } : {}),
-      ...(update.record ? { record: update.record } : {}),
-    });
+    const canary = update.state === 'succeeded' ? update.record?.canary : undefined;
+    // A canary's start message becomes the canary's message; pause/resume/abort refresh that one too.
+    if (
+      canary &&
+      canary.operationId !== operation.operationId &&
+      operation.command.verb.startsWith('canary')
+    ) {
+      // Best effort: the operation's own message below still says what happened.
+      await this.canaries.refresh(update.record!).catch(() => undefined);
+    }
+    const view =
+      canary?.operationId === operation.operationId
+        ? renderCanaryMessage(update.record!)
+        : renderOperationMessage({
+            service: operation.service,
+            summary: operation.summary,
+            actor: operation.actor,
+            state: update.state,
+            lines: update.lines,
+            ...(update.result ? { result: update.result } : {}),
+            ...(update.record ? { record: update.record } : {}),
+          });
     const known =
       this.messages.get(operation.operationId) ??
       (operation.messageTs ? { channel, ts: operation.messageTs, lastAt: 0, lastState: '' } : undefined);
