@@ -55,6 +55,20 @@ describe('loadGrayConfig', () => {
           allowedUsers: [],
           allowedChannels: [],
           cluster: { context: 'default' },
+          canary: {
+            steps: [1, 5, 25, 50, 100],
+            interval: 300,
+            failureLimit: 3,
+            minRequests: 100,
+            window: 300,
+            maxWeight: 100,
+            successRate: { min: 99 },
+            latency: { p99MaxRatio: 1.2 },
+            prometheus: {
+              service: { namespace: 'istio-system', name: 'prometheus', port: 9090, scheme: 'http' },
+            },
+            checks: [],
+          },
         },
       ],
     });
