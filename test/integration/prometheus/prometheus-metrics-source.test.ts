@@ -1,12 +1,17 @@
 // The Prometheus adapter against a real Prometheus (Debian's package) scraping the loopback Istio
 // exporter every second: the canary's own queries, the API's special values and errors, the `time`
-// parameter, an unreachable server, and SigV4 signing checked by a loopback signer in front.
+// parameter, an unreachable server, SigV4 signing checked by a loopback signer in front, and the
+// in-cluster path through our Kubernetes API server's service proxy.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { KubeConfig } from '@kubernetes/client-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGrayConfig } from '../../../functions/config.js';
+import { kubeConfigFileSource } from '../../../functions/kubernetes/kubeconfig-source.js';
+import { KubernetesProxyTransport } from '../../../functions/prometheus/kubernetes-proxy-transport.js';
 import {
   PrometheusMetricsSource,
   UrlTransport,
@@ -18,8 +23,10 @@ import {
   renderQuery,
   SUCCESS_RATE_QUERY,
 } from '../../../functions/release/canary/queries.js';
+import { createMetricsResolver } from '../../../functions/wiring.js';
 import { findFreePort } from '../../support/dynamodb-local.js';
 import { expectedP99, type IstioExporter, startIstioExporter } from '../../support/istio-exporter.js';
+import { type KubeApiServer, startKubeApiServer } from '../../support/kube-api-server/index.js';
 import { type LocalPrometheus, startPrometheus } from '../../support/prometheus.js';
 
 let exporter: IstioExporter;
@@ -173,5 +180,83 @@ describe('UrlTransport with SigV4 (Amazon Managed Prometheus)', () => {
       `Prometheus at ${signerUrl} refused the query (HTTP 403, status missing)`,
     );
     expect(seen.at(-1)?.verified).toBe(false);
+  });
+});
+
+describe('KubernetesProxyTransport (the in-cluster Prometheus through the API server)', () => {
+  let kube: KubeApiServer;
+  const target = { namespace: 'istio-system', name: 'prometheus', port: 9090, scheme: 'http' as const };
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    kube.putObject('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'prometheus', namespace: 'istio-system' },
+      spec: { selector: { app: 'prometheus' }, ports: [{ name: 'http', port: 9090, targetPort: 9090 }] },
+    });
+  });
+  afterAll(() => kube.close());
+
+  it("queries through /services/prometheus:9090/proxy with the cluster's own credentials (wired from config)", async () => {
+    kube.setServiceEndpoint('istio-system', 'prometheus', 9090, prometheus.url);
+    const config = parseGrayConfig({
+      services: [{ name: 'address-service', namespace: 'happyride', host: 'a.b', image: 'a/b', port: 8080 }],
+    });
+    const metricsFor = createMetricsResolver({ kubeconfigYaml: kube.kubeConfigYaml('happyride') });
+    kube.clearLog();
+
+    const value = await metricsFor(config.services[0]!).query('scalar(vector(42))');
+
+    expect(value).toBe(42);
+    expect(kube.requests.map((r) => [r.method, r.path, r.query.query, r.status])).toEqual([
+      [
+        'GET',
+        '/api/v1/namespaces/istio-system/services/prometheus:9090/proxy/api/v1/query',
+        'scalar(vector(42))',
+        200,
+      ],
+    ]);
+    expect(kube.authLog.at(-1)).toMatchObject({ token: kube.token, accepted: true });
+  });
+
+  it('says why when the API server cannot proxy: no endpoints, or no such Service', async () => {
+    const source = kubeConfigFileSource({ yaml: kube.kubeConfigYaml('happyride') });
+    const noEndpoints = new PrometheusMetricsSource(
+      new KubernetesProxyTransport(source, { ...target, port: 9091 }),
+    );
+    const missing = new PrometheusMetricsSource(
+      new KubernetesProxyTransport(source, { ...target, name: 'prom' }),
+    );
+
+    await expect(noEndpoints.query('vector(1)')).rejects.toThrow(
+      'the Kubernetes API server did not proxy to Prometheus istio-system/prometheus:9091 (through the Kubernetes API server): no endpoints available for service "prometheus" (HTTP 503); check the Service and that gray may get services/proxy in istio-system',
+    );
+    await expect(missing.query('vector(1)')).rejects.toThrow(
+      'the Kubernetes API server did not proxy to Prometheus istio-system/prom:9090 (through the Kubernetes API server): services "prom" not found (HTTP 404)',
+    );
+  });
+
+  it('renews credentials once after a 401 (an expired EKS token)', async () => {
+    kube.setServiceEndpoint('istio-system', 'prometheus', 9090, prometheus.url);
+    const stale = new KubeConfig();
+    stale.loadFromString(kube.kubeConfigYaml('happyride').replace(kube.token, 'expired-token'));
+    const fresh = new KubeConfig();
+    fresh.loadFromString(kube.kubeConfigYaml('happyride'));
+    let current = stale;
+    let renewals = 0;
+    const source = {
+      load: async () => current,
+      renew: async () => {
+        renewals++;
+        current = fresh;
+      },
+    };
+
+    const value = await new PrometheusMetricsSource(new KubernetesProxyTransport(source, target)).query(
+      'scalar(vector(3))',
+    );
+
+    expect([value, renewals]).toEqual([3, 1]);
   });
 });

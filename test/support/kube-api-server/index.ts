@@ -10,6 +10,7 @@ import { Registry } from './registry.js';
 import { type KubeObject, resolveResourceType } from './resources.js';
 import { RolloutController } from './rollout.js';
 import { type AuthLogEntry, type FrontContext, handleHttp, type RequestLogEntry } from './server.js';
+import { endpointKey } from './service-proxy.js';
 import { ObjectStore } from './store.js';
 import { getTlsMaterial } from './tls.js';
 
@@ -80,6 +81,8 @@ export interface KubeApiServer {
   markImageBroken(imageOrTagSubstring: string): void;
   /** Forgets all broken-image marks. */
   clearBrokenImages(): void;
+  /** Makes the service proxy of `namespace/name:port` forward to `targetUrl` (the Service's endpoint). */
+  setServiceEndpoint(namespace: string, name: string, port: number | string, targetUrl: string): void;
   /** Replaces the token check for all following requests. */
   setAuthenticator(authenticate: (token: string) => boolean): void;
   /** Stops listening, destroys every open connection and cancels all timers. */
@@ -107,6 +110,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     authenticate: options.authenticate ?? ((presented) => presented === token),
     serverAddress: () => `127.0.0.1:${port}`,
     delayTimers: new Set(),
+    serviceEndpoints: new Map(),
   };
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void handleHttp(ctx, req, res);
@@ -156,6 +160,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       store.remove(resolveResourceType(resource), namespace, name) !== undefined,
     markImageBroken: (substring) => rollout.markImageBroken(substring),
     clearBrokenImages: () => rollout.clearBrokenImages(),
+    setServiceEndpoint: (namespace, name, port, targetUrl) => {
+      ctx.serviceEndpoints.set(endpointKey(namespace, name, port), targetUrl);
+    },
     setAuthenticator: (authenticate) => {
       ctx.authenticate = authenticate;
     },

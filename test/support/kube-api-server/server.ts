@@ -6,6 +6,7 @@ import type { Fault, FaultInjector } from './faults.js';
 import type { ApiRequest } from './handlers.js';
 import type { Registry } from './registry.js';
 import { parseResourcePath, routeRequest } from './routes.js';
+import { handleServiceProxy, type ServiceEndpoints } from './service-proxy.js';
 import {
   conflict,
   failureStatus,
@@ -48,6 +49,8 @@ export interface FrontContext {
   authenticate: (token: string) => boolean;
   serverAddress: () => string;
   delayTimers: Set<NodeJS.Timeout>;
+  /** Where the service proxy forwards, per Service port (tests register them). */
+  serviceEndpoints: ServiceEndpoints;
 }
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -162,6 +165,11 @@ export async function handleHttp(
     if (PUBLIC_PATHS.has(url.pathname) && url.pathname !== '/version') {
       entry.status = 200;
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    const proxied = await handleServiceProxy(ctx.registry, ctx.serviceEndpoints, method, url, res);
+    if (proxied !== undefined) {
+      entry.status = proxied;
       return;
     }
     const apiRequest: ApiRequest = {
