@@ -5,6 +5,7 @@ import type { OperationDone, ReleaseDeps } from './context.js';
 import { deploy } from './deploy.js';
 import { adopt, reconcile } from './drift.js';
 import { clearHeaderRoute, setHeaderRoute } from './header-route.js';
+import type { OperationStore } from './operations.js';
 import { promote } from './promote.js';
 import { rollback } from './rollback.js';
 import { type ApprovalRequired, shiftWeight } from './shift-weight.js';
@@ -14,10 +15,12 @@ import { cancelTeardown, extendTeardown } from './teardown-schedule.js';
 /**
  * Runs one write command through its use case (the worker's and any other surface's single entry).
  * `operationId` is the id that already holds the service lock (Slack ack path); `approved` says an
- * approver allowed a step above the max (`approvedBy` names them in the audit). Returns the use case's result; throws its GrayErrors.
+ * approver allowed a step above the max (`approvedBy` names them in the audit); `deps.operations`, when
+ * given, lets a canary abort reject the promotion approval it asked for. Returns the use case's
+ * result; throws its GrayErrors.
  */
 export async function executeCommand(
-  deps: ReleaseDeps,
+  deps: ReleaseDeps & { operations?: OperationStore },
   command: ResolvedWriteCommand,
   context: { actor: string; operationId?: string; approved?: boolean; approvedBy?: string; channel?: string },
 ): Promise<OperationDone | ApprovalRequired> {

@@ -63,7 +63,7 @@ export async function runQueuedOperation(
   if (!(await deps.operations.transition(operationId, ['queued'], 'running', {}, now()))) return 'skipped';
   const lines: string[] = [];
   await reporter.report(operation, { state: 'running', lines });
-  const withProgress: ReleaseDeps = {
+  const withProgress: ReleaseDeps & { operations: OperationStore } = {
     ...deps,
     onProgress: async (event) => {
       lines.push(event.message);

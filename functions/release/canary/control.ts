@@ -11,6 +11,7 @@ import {
   runOperation,
 } from '../context.js';
 import { ReleaseRefusedError } from '../errors.js';
+import type { OperationStore } from '../operations.js';
 import { rollback } from '../rollback.js';
 import type { ReleaseRecord } from '../types.js';
 import { refuse, withServiceLock } from './lock.js';
@@ -76,9 +77,14 @@ export async function resumeCanary(deps: ReleaseDeps, input: OperationInput): Pr
 
 /**
  * abortCanary(service): ends the canary and sends all traffic back to the live slot with the rollback
- * use case (in the same commit). Throws ReleaseRefusedError when no canary is active, and rollback's errors.
+ * use case (in the same commit). A promotion approval the canary asked for is rejected when `deps`
+ * carry the operation store (the worker's do), so a late Approve cannot promote the aborted version.
+ * Throws ReleaseRefusedError when no canary is active, and rollback's errors.
  */
-export async function abortCanary(deps: ReleaseDeps, input: OperationInput): Promise<OperationDone> {
+export async function abortCanary(
+  deps: ReleaseDeps & { operations?: OperationStore },
+  input: OperationInput,
+): Promise<OperationDone> {
   const service = findService(deps.config, input.service);
   const audit = {
     service: service.name,
@@ -103,6 +109,7 @@ export async function abortCanary(deps: ReleaseDeps, input: OperationInput): Pro
       } catch (error) {
         throw await refuse(deps, { ...audit, operationId }, (error as Error).message);
       }
+      const approvalId = record?.canary?.approvalId;
       const done = await rollback(deps, {
         ...input,
         operationId,
@@ -117,6 +124,10 @@ export async function abortCanary(deps: ReleaseDeps, input: OperationInput): Pro
           };
         },
       });
+      if (approvalId && deps.operations) {
+        const now = Math.floor(deps.clock.now() / 1000);
+        await deps.operations.decide(approvalId, 'rejected', input.actor, now).catch(() => undefined);
+      }
       return { ...done, message: `aborted the canary on ${service.name}: ${done.message}` };
     },
   );

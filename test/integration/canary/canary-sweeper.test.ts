@@ -336,4 +336,23 @@ describe('canary driven by the sweeper against a real Prometheus', () => {
     );
     expect((await deps.store.get('approval-service'))!.canary?.status).toBe('promoted');
   });
+
+  it('rejects the pending promotion approval when the canary is aborted, so a late Approve promotes nothing', async () => {
+    const deps = await start('approval-service');
+    await startCanary(deps, { service: 'approval-service', actor, channel: CHANNEL, steps: [10, 100] });
+    await tick(deps);
+    const { approval } = (await tick(deps)).canaries[0]!;
+
+    await abortCanary(deps, { service: 'approval-service', actor: 'U0BOB' });
+
+    expect(weights('approval-service')).toEqual({ blue: 100, green: 0 });
+    expect(await deps.operations.getApproval(approval!.approvalId)).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'U0BOB',
+    });
+    await expect(
+      decideApproval(deps, { approvalId: approval!.approvalId, actor: 'U0APPROVER', decision: 'approved' }),
+    ).rejects.toThrow('promote on approval-service was already rejected by <@U0BOB>');
+    expect(weights('approval-service')).toEqual({ blue: 100, green: 0 });
+  });
 });
