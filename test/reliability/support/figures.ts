@@ -7,7 +7,7 @@ export interface Figure {
   name: string;
   tried: number;
   held: number;
-  /** Up to 20 failing cases, each naming its input and what went wrong. */
+  /** The first failing cases (20 unless GRAY_FIGURE_EXAMPLES says), each naming its input and what went wrong. */
   failures: string[];
   /** Extra measurements printed under the figure (fault rate, breakdowns). */
   notes: string[];
@@ -20,7 +20,8 @@ declare module 'vitest' {
   }
 }
 
-const MAX_EXAMPLES = 20;
+// Failing cases kept per figure; GRAY_FIGURE_EXAMPLES=100000 keeps them all (to study a failing run).
+const MAX_EXAMPLES = Number(process.env.GRAY_FIGURE_EXAMPLES ?? 20);
 
 /** Counts cases of one figure; `check` records each case, `note` adds a measurement line. */
 export class FigureTally {
