@@ -18,7 +18,7 @@ export function parseReleaseVersion(input: string): string {
   }
   if (version.length > 63) {
     throw new InvalidInputError(
-      `version "${input}" is ${version.length} characters; labels allow at most 63`,
+      `version "${input}" is ${version.length} characters; labels allow at most 63, so shorten the pre-release part, like 1.4.0-rc.1-fe220c2`,
     );
   }
   return version;

@@ -9,6 +9,7 @@ import { InvalidInputError } from '../release/errors.js';
 import type { RequestResult } from '../release/request.js';
 import { decideApproval, requestOperation } from '../release/request.js';
 import { userFacingError } from '../release/run-queued.js';
+import { parseWeight } from '../release/shift-weight.js';
 import { getHistory } from '../release/status.js';
 import { parseGrayCommand } from './command-grammar.js';
 import type { SlackDeps } from './deps.js';
@@ -83,6 +84,15 @@ function buttonValue(action: ButtonAction): { service: string; weight?: number }
     // fall through
   }
   throw new InvalidInputError('this button is out of date; use /gray status to get fresh buttons');
+}
+
+/** Buttons carry values too; they get the same checks as typed commands before anything is queued. */
+function parseExtendSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 7 * 86400) {
+    throw new InvalidInputError('this Extend button is out of date; use /gray teardown <service> extend 2h');
+  }
+  return seconds;
 }
 
 async function reply(respond: RespondFn, text: string) {
@@ -173,9 +183,9 @@ export function registerGrayCommands(app: App, deps: SlackDeps): void {
             : action.action_id === 'gray_teardown_cancel'
               ? { verb: 'teardown-cancel', service }
               : extend !== undefined
-                ? { verb: 'teardown-extend', service, seconds: Number(extend) }
+                ? { verb: 'teardown-extend', service, seconds: parseExtendSeconds(extend) }
                 : weight !== undefined
-                  ? { verb: 'weight', service, weight: value.weight ?? Number(weight) }
+                  ? { verb: 'weight', service, weight: parseWeight(value.weight ?? weight) }
                   : undefined;
       if (!command) throw new InvalidInputError(`unknown button ${action.action_id}; use /gray help`);
       // The click was claimed once above; the enqueue needs no second delivery key.

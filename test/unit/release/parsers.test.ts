@@ -123,7 +123,9 @@ describe('parseReleaseVersion', () => {
 
     expect(input).toHaveLength(88);
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect(error.message).toBe(`version "${input}" is 88 characters; labels allow at most 63`);
+    expect(error.message).toBe(
+      `version "${input}" is 88 characters; labels allow at most 63, so shorten the pre-release part, like 1.4.0-rc.1-fe220c2`,
+    );
   });
 
   it('accepts any semver plus SHA that fits, and whatever it accepts is a valid label value and image tag', () => {
