@@ -11,5 +11,8 @@ export default defineConfig({
     testTimeout: 240_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/reliability/support/figures-reporter.ts'],
+    // The figures mostly wait on DynamoDB Local and the loopback servers: two files at a time keep both
+    // cores busy (vitest's default on a 2-core machine is one).
+    maxWorkers: 2,
   },
 });

@@ -145,7 +145,7 @@ describe('fuzzed input through the signed handler', () => {
   });
 });
 
-describe('bugs the figure found', () => {
+describe('bugs the figure found (regression tests)', () => {
   /** Clicks once with a fresh action_ts; returns the replies posted to its response_url and the jobs queued. */
   async function clickOnce(actionId: string, value: string, actionTs: string) {
     const jobs = stack.dispatcher.jobs.length;
@@ -155,11 +155,11 @@ describe('bugs the figure found', () => {
     return { replies, jobs: stack.dispatcher.jobs.length - jobs };
   }
 
-  // Bug (medium): button values are not checked on the ack path. A weight preset outside 0–100 (from the
-  // action id or the value's weight) is queued: it takes the service lock, the worker refuses it, and it
-  // leaves an operation, an audit event and a channel message — and every command meanwhile is "busy".
-  // Input: action gray_weight_150, value {"service":"svc-01"} (also gray_weight_10 with weight -3 or 61.69).
-  it.fails('refuses a weight button outside 0–100 at once and queues nothing', async () => {
+  // Was a bug (medium, fixed in 6527c88): button values were not checked on the ack path. A weight preset
+  // outside 0–100 (from the action id or the value's weight) was queued: it took the service lock, the
+  // worker refused it, and it left an operation, an audit event and a channel message — and every command
+  // meanwhile was "busy". Input: action gray_weight_150, value {"service":"svc-01"}.
+  it('refuses a weight button outside 0–100 at once and queues nothing', async () => {
     const { replies, jobs } = await clickOnce(
       'gray_weight_150',
       JSON.stringify({ service: FUZZ_SERVICE }),
@@ -169,9 +169,9 @@ describe('bugs the figure found', () => {
     expect({ replies: replies.map(isUsageHint), jobs }).toEqual({ replies: [true], jobs: 0 });
   });
 
-  // Same cause: gray_teardown_extend_<seconds> outside the grammar's 1m–7d is queued (the slash command
-  // refuses it up front). Input: action gray_teardown_extend_5, value {"service":"svc-01"}.
-  it.fails('refuses a teardown extend button outside 1m–7d at once and queues nothing', async () => {
+  // Was the same bug: gray_teardown_extend_<seconds> outside the grammar's 1m–7d was queued (the slash
+  // command refused it up front). Input: action gray_teardown_extend_5, value {"service":"svc-01"}.
+  it('refuses a teardown extend button outside 1m–7d at once and queues nothing', async () => {
     const { replies, jobs } = await clickOnce(
       'gray_teardown_extend_5',
       JSON.stringify({ service: FUZZ_SERVICE }),
@@ -181,9 +181,10 @@ describe('bugs the figure found', () => {
     expect({ replies: replies.map(isUsageHint), jobs }).toEqual({ replies: [true], jobs: 0 });
   });
 
-  // Bug (low): a version longer than a label allows is refused without saying what to type:
-  // `version "…" is 69 characters; labels allow at most 63`. Input: /gray deploy svc-01 1.0.0-<56 x>-abcdef1.
-  it.fails('answers a version longer than 63 characters with a usage hint', async () => {
+  // Was a bug (low, fixed in 6527c88): a version longer than a label allows was refused without saying
+  // what to type: `version "…" is 69 characters; labels allow at most 63`.
+  // Input: /gray deploy svc-01 1.0.0-<56 x>-abcdef1.
+  it('answers a version longer than 63 characters with a usage hint', async () => {
     const reply = await stack.command(
       `deploy ${FUZZ_SERVICE} 1.0.0-${'x'.repeat(56)}-abcdef1`,
       'fuzz-long-version',

@@ -3,7 +3,7 @@
 import type { Reporter, TestModule } from 'vitest/node';
 import { type Figure, figureLine } from './figures.js';
 
-/** Prints the figures table last, after vitest's own summary. */
+/** Prints the figures table last, after vitest's own summary and failure details. */
 export default class FiguresReporter implements Reporter {
   /** Collects every test's figure (a test that failed before measuring counts as a failed figure). */
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -28,6 +28,8 @@ export default class FiguresReporter implements Reporter {
     }
     const passed = rows.filter((r) => r.ok).length;
     lines.push('', `${passed} passed, ${rows.length - passed} failed`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    // vitest's own reporter prints the failed tests' details after onTestRunEnd returns; writing at exit
+    // (synchronous for files, pipes and terminals on Linux) keeps `N passed, N failed` the very last line.
+    process.once('exit', () => process.stdout.write(`${lines.join('\n')}\n`));
   }
 }
