@@ -1,8 +1,9 @@
 // Figure `faults`: 500 release operations on 20 services (10 blue/green, 10 red/black) through the use
 // cases, with 20% of their Kubernetes requests faulted by a proxy — 500, 429 + Retry-After, 409 on
 // patches, connection resets before the server saw the request or after it applied it, and timeouts (504
-// after a delay, writes sometimes applied). Each operation must end succeeded, or failed/refused with a
-// reason in its error and the audit log; after each one the record equals the cluster and no lock is left.
+// after a delay, writes sometimes applied), never more than three in a row on one request. Each operation
+// must end succeeded, or failed/refused with a reason in its error and the audit log; after each one the
+// record equals the cluster and no lock is left.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedWriteCommand } from '../../functions/release/commands.js';
 import { GrayError } from '../../functions/release/errors.js';

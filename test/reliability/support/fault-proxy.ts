@@ -1,7 +1,8 @@
 // An HTTPS proxy in front of our Kubernetes API server that injects faults into a share of requests,
 // chosen by a seeded PRNG: 500, 429 with Retry-After, 409 Conflict (writes), a connection reset before the
 // request reaches the server or after the server applied it (the answer is lost), and a kube-apiserver
-// timeout (504 after a delay, for writes sometimes after applying). Same TLS material as the server.
+// timeout (504 after a delay, for writes sometimes after applying). Same TLS material as the server. No
+// method + path gets more than three faults in a row.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer, request } from 'node:https';
@@ -48,6 +49,9 @@ const PATCH_FAULTS: ProxyFault[] = [
 ];
 const WRITE_FAULTS: ProxyFault[] = PATCH_FAULTS.filter((f) => f !== '409');
 const READ_FAULTS: ProxyFault[] = ['500', '429', 'reset-before', 'timeout'];
+
+/** Faults in a row one method + path can get (see the streak rule in the handler). */
+const MAX_IN_A_ROW = 3;
 
 function status(code: number, reason: string, message: string) {
   return JSON.stringify({
@@ -100,6 +104,7 @@ export async function startFaultProxy(upstream: string, seed: number): Promise<F
   const agent = new Agent({ ca: tls.caPem, keepAlive: true });
   const target = new URL(upstream);
   const log: ProxiedRequest[] = [];
+  const streaks = new Map<string, number>();
   const forced: { method: string; pathIncludes: string; fault: ProxyFault }[] = [];
   const proxy: FaultProxy = {
     url: '',
@@ -150,9 +155,14 @@ export async function startFaultProxy(upstream: string, seed: number): Promise<F
     const choice = random.pick(
       method === 'PATCH' || method === 'PUT' ? PATCH_FAULTS : write ? WRITE_FAULTS : READ_FAULTS,
     );
-    if (roll < proxy.rate * 10_000) entry.fault = choice;
+    // At most MAX_IN_A_ROW faults in a row on one method + path: the adapter retries a request 6 times and
+    // re-plans an edit 5 times, so a failure the figure sees comes from gray, not from a 0.2^7 streak.
+    const key = `${method} ${entry.path}`;
+    const streak = streaks.get(key) ?? 0;
+    if (roll < proxy.rate * 10_000 && streak < MAX_IN_A_ROW) entry.fault = choice;
     const force = forced.findIndex((f) => f.method === method && entry.path.includes(f.pathIncludes));
     if (force >= 0) entry.fault = forced.splice(force, 1)[0]!.fault;
+    streaks.set(key, entry.fault ? streak + 1 : 0);
     const fault = entry.fault;
     if (fault === 'reset-before') {
       req.socket.destroy();
