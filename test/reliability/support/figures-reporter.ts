@@ -22,9 +22,11 @@ export default class FiguresReporter implements Reporter {
     rows.sort((a, b) => a.figure.name.localeCompare(b.figure.name));
     const lines = ['', 'reliability figures'];
     for (const { figure, ok } of rows) {
-      lines.push(`${figureLine(figure)}${ok ? '' : '  ✗'}`);
+      lines.push(figureLine(figure));
       for (const note of figure.notes) lines.push(`    ${note}`);
       for (const failure of figure.failures.slice(0, 5)) lines.push(`    ✗ ${failure}`);
+      if (!ok && figure.failures.length === 0)
+        lines.push('    ✗ the test failed before the figure was measured');
     }
     const passed = rows.filter((r) => r.ok).length;
     lines.push('', `${passed} passed, ${rows.length - passed} failed`);

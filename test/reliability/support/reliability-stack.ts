@@ -25,8 +25,9 @@ export const SIGNING_SECRET = 'gray-reliability-signing-secret';
 export const CHANNEL = 'C0RELIABLE';
 /** Namespace of every service's objects. */
 export const NAMESPACE = 'reliability';
-/** First release (blue) and second release (green) of every service. */
+/** First release of every service (blue). */
 export const V0 = '1.0.0-aaaaaaa';
+/** Second release of every service (green). */
 export const V1 = '1.0.1-bbbbbbb';
 
 /** `svc-01` … `svc-<n>`, with an optional prefix instead of `svc`. */
