@@ -100,6 +100,11 @@ export interface OperationStore {
     fields: Partial<Pick<OperationRecord, 'result' | 'messageTs' | 'channel'>>,
     now: number,
   ): Promise<boolean>;
+  /**
+   * Operations still queued or running whose lock budget ended before `now` (epoch s): a Query on the
+   * due index, so the sweeper finds ones whose worker died after releasing the lock but before finishing.
+   */
+  listStaleOperations(now: number): Promise<OperationRecord[]>;
   /** Stores the Slack message of an operation. */
   setOperationMessage(operationId: string, channel: string, messageTs: string): Promise<void>;
   /** Records a new approval request and its audit event in one transaction. */

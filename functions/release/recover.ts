@@ -9,8 +9,9 @@ import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import type { ResolvedWriteCommand } from './commands.js';
 import type { ReleaseDeps } from './context.js';
 import { ReleaseConflictError } from './errors.js';
-import type { OperationStore } from './operations.js';
+import type { OperationRecord, OperationStore } from './operations.js';
 import type { Cluster } from './ports.js';
+import { reconcileRecord } from './reconcile-record.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { type OperationLock, otherSlot, type ReleaseRecord, snapshotOf } from './types.js';
 
@@ -72,25 +73,18 @@ export async function recoverStaleLock(
     return undefined;
   }
   const cluster = deps.clusterFor(findService(deps.config, service.name));
-  const [record, operation, vs] = await Promise.all([
+  const [record, operation, vs, blue, green] = await Promise.all([
     deps.store.get(service.name),
     deps.operations.getOperation(lock.operationId, now),
     cluster.read(virtualServiceRef(service)),
+    cluster.read(deploymentRef(service, 'blue')),
+    cluster.read(deploymentRef(service, 'green')),
   ]);
   const happened =
     record && operation ? await tookEffect(service, cluster, operation.command, record) : false;
-  if (record && vs) {
-    const next: ReleaseRecord = {
-      ...record,
-      version: record.version + 1,
-      weights: readWeights(service, vs),
-      updatedAt: now,
-      updatedBy: 'gray-sweeper',
-    };
-    const header = readHeaderRoute(service, vs);
-    if (header) next.headerRoute = header;
-    else delete next.headerRoute;
-    if (next.weights[otherSlot(record.live)] === 100) next.live = otherSlot(record.live);
+  if (record) {
+    const deployments = { ...(blue ? { blue } : {}), ...(green ? { green } : {}) };
+    const next = reconcileRecord(service, record, vs, deployments, operation?.command, happened, now);
     const outcome = happened ? 'took effect' : 'did not take effect';
     try {
       await deps.store.save(next, record.version, {
@@ -131,5 +125,40 @@ export async function recoverStaleLock(
     service: service.name,
     ...((operation?.channel ?? record?.channel) ? { channel: operation?.channel ?? record?.channel } : {}),
     text: `⚠️ ${service.name}: the operation \`${lock.summary}\` by <@${lock.requester}> stopped without finishing; it ${happened ? 'took effect' : 'did not take effect'} in the cluster, the record was brought in line and the service is free again`,
+  };
+}
+
+/**
+ * Finishes an operation still marked queued or running whose lock is gone — its worker died after the
+ * final record write (which releases the lock) but before marking the operation, or never ran before
+ * its lock expired. The audit log says how it ended; without an audit event it failed. Operations whose
+ * lock is still theirs are left alone (running, or handled as a stale lock).
+ */
+export async function finishStaleOperation(
+  deps: ReleaseDeps & { operations: OperationStore },
+  operation: OperationRecord,
+): Promise<RecoveryNotice | undefined> {
+  const now = Math.floor(deps.clock.now() / 1000);
+  const lock = await deps.store.getLock(operation.service);
+  if (lock?.operationId === operation.operationId) return undefined;
+  const events = await deps.store.history(operation.service, 50);
+  const event = events.find((e) => e.operationId === operation.operationId && e.action !== 'recover');
+  const state =
+    event?.result === 'succeeded' ? 'succeeded' : event?.result === 'refused' ? 'refused' : 'failed';
+  const result = event
+    ? `recovered by the sweeper: ${operation.summary} ${event.result}${event.reason ? ` (${event.reason})` : ''}`
+    : `recovered by the sweeper: ${operation.summary} never ran to the end; nothing was changed by it`;
+  const moved = await deps.operations.transition(
+    operation.operationId,
+    ['queued', 'running'],
+    state,
+    { result },
+    now,
+  );
+  if (!moved) return undefined;
+  return {
+    service: operation.service,
+    ...(operation.channel ? { channel: operation.channel } : {}),
+    text: `⚠️ ${operation.service}: the operation \`${operation.summary}\` by <@${operation.actor}> was left unfinished by its worker; ${result.replace('recovered by the sweeper: ', '')}`,
   };
 }

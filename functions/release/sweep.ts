@@ -10,7 +10,7 @@ import { type CanaryUpdate, runCanaryTick } from './canary/tick.js';
 import { clockTime, type ReleaseDeps } from './context.js';
 import { toGrayError } from './errors.js';
 import type { OperationStore } from './operations.js';
-import { recoverStaleLock } from './recover.js';
+import { finishStaleOperation, recoverStaleLock } from './recover.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { getStatus } from './status.js';
 import { teardown } from './teardown.js';
@@ -220,6 +220,10 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       report.recovered++;
       report.notices.push({ ...notice, kind: 'recovered' });
     }
+  }
+  for (const operation of await deps.operations.listStaleOperations(now)) {
+    const notice = await finishStaleOperation(deps, operation).catch(() => undefined);
+    if (notice) report.notices.push({ ...notice, kind: 'recovered' });
   }
   for (const due of await deps.store.listDueTeardowns(now)) {
     await runDueTeardown(deps, due, now, report).catch(() => undefined);

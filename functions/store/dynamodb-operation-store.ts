@@ -7,6 +7,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -21,9 +22,13 @@ import type {
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
 import { auditSortKey, lockItem, servicePartition } from './dynamodb-release-store.js';
+import { DUE_INDEX } from './table.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
 const APPROVAL_RETENTION_SECONDS = 7 * 86400;
+
+/** Due-index partition of unfinished operations. */
+const OPERATION_DUE = 'OPERATION';
 
 const operationKey = (id: string) => ({ pk: `OPERATION#${id}`, sk: 'OPERATION' });
 const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
@@ -65,7 +70,13 @@ export class DynamoDbOperationStore implements OperationStore {
             {
               Put: {
                 TableName,
-                Item: { ...operationKey(operation.operationId), ...operation },
+                Item: {
+                  ...operationKey(operation.operationId),
+                  ...operation,
+                  // Unfinished operations sit in the due index by their lock's end, for the sweeper.
+                  gsi1pk: OPERATION_DUE,
+                  gsi1sk: `${String(lock.expiresAt).padStart(12, '0')}#${operation.operationId}`,
+                },
                 ConditionExpression: 'attribute_not_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': 'pk' },
               },
@@ -153,12 +164,17 @@ export class DynamoDbOperationStore implements OperationStore {
     from.forEach((state, i) => {
       values[`:from${i}`] = state;
     });
+    const finished = to !== 'queued' && to !== 'running';
+    if (finished) {
+      names['#gsi1pk'] = 'gsi1pk';
+      names['#gsi1sk'] = 'gsi1sk';
+    }
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: operationKey(operationId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${finished ? ' REMOVE #gsi1pk, #gsi1sk' : ''}`,
           ConditionExpression: `#state IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -169,6 +185,30 @@ export class DynamoDbOperationStore implements OperationStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** Query of the due index (partition OPERATION) for unfinished operations past their budget. */
+  async listStaleOperations(now: number): Promise<OperationRecord[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: '#gsi1pk = :partition AND #gsi1sk < :due',
+          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
+          ExpressionAttributeValues: { ':partition': OPERATION_DUE, ':due': String(now).padStart(12, '0') },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((item) => {
+      const { gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+      return strip<OperationRecord>(rest);
+    });
   }
 
   /** Sets channel and message ts of an existing operation. */

@@ -215,11 +215,11 @@ describe('bugs the figure found', () => {
     await sweep(stack.sweepDeps);
   });
 
-  // Bug (high): recoverStaleLock reads back only the routing (weights, header route, live) although its doc
+  // Was a bug (high, fixed): recoverStaleLock reads back only the routing (weights, header route, live) although its doc
   // says slot versions too. A deploy killed after its checkpoint stays `deploying` in the record forever;
   // if the Deployment was never created, the sweeper's own drift check then reports "green: recorded
   // 1.0.1-bbbbbbb, Deployment missing" and refuses every write, the same deploy included, until adopt.
-  it.fails('a deploy killed after recording its intent can be run again after the sweep', async () => {
+  it('a deploy killed after recording its intent can be run again after the sweep', async () => {
     await executeCommand(stack.release, commandOf('deploy', 'bug-deploy-early'), { actor: 'U0AGAIN' });
 
     expect(tookEffect('deploy', 'bug-deploy-early')).toBe(true);
@@ -227,7 +227,7 @@ describe('bugs the figure found', () => {
 
   // Same cause: the Deployment was created and rolled out, the operation is marked succeeded ("took
   // effect"), but the record keeps green `deploying`, so weight and promote refuse "still deploying".
-  it.fails('a deploy killed after creating its Deployment is recorded ready once the sweeper ran', async () => {
+  it('a deploy killed after creating its Deployment is recorded ready once the sweeper ran', async () => {
     const record = await stack.release.store.get('bug-deploy');
 
     expect({ phase: record?.phase, green: record?.slots.green?.status }).toEqual({
@@ -238,14 +238,14 @@ describe('bugs the figure found', () => {
 
   // Same cause: a teardown killed after deleting the Deployment leaves blue `ready` in the record; the
   // drift check reports "blue: recorded 1.0.0-aaaaaaa, Deployment missing" and blocks the service.
-  it.fails('a teardown killed after deleting the Deployment leaves no drift once the sweeper ran', async () => {
+  it('a teardown killed after deleting the Deployment leaves no drift once the sweeper ran', async () => {
     expect(await recordVsCluster(stack.release, stack.kube, 'bug-teardown')).toEqual([]);
   });
 
-  // Bug (high): a promote killed after its VirtualService edit is recovered with green live at 100% but the
+  // Was a bug (high, fixed): a promote killed after its VirtualService edit is recovered with green live at 100% but the
   // phase left `shifting` (and no teardown scheduled); `promote` again then treats blue as the new slot and
   // moves all traffic back to the old version.
-  it.fails('promote again after a promote killed after its VirtualService edit keeps the new slot live', async () => {
+  it('promote again after a promote killed after its VirtualService edit keeps the new slot live', async () => {
     await executeCommand(stack.release, commandOf('promote', 'bug-promote'), { actor: 'U0AGAIN' }).catch(
       () => undefined,
     );
@@ -253,10 +253,10 @@ describe('bugs the figure found', () => {
     expect(liveRouting(stack.release, stack.kube, 'bug-promote')?.weights).toEqual({ blue: 0, green: 100 });
   });
 
-  // Bug (medium): the final save releases the lock in the same transaction, so a worker killed between
+  // Was a bug (medium, fixed): the final save releases the lock in the same transaction, so a worker killed between
   // it and the operation's transition leaves the operation `running` for ever (its Slack message too): the
   // sweeper only looks for expired locks and never sees it.
-  it.fails('a weight killed after its final save is marked finished once the sweeper ran', async () => {
+  it('a weight killed after its final save is marked finished once the sweeper ran', async () => {
     const { operationId } = bugRuns.get('bug-weight')!;
 
     const operation = await stack.runtime.worker.operations.getOperation(

@@ -72,6 +72,6 @@ describe('sweeper cost', () => {
 
     expect(large).toEqual(small);
     expect(small.Scan).toBeUndefined();
-    expect(small.Query).toBe(2);
+    expect(small.Query).toBe(3);
   }, 120_000);
 });

@@ -77,7 +77,7 @@ describe('sweeper: scheduled teardowns', () => {
       undefined,
     ]);
     expect(stack.table.requests.count('Scan')).toBe(0);
-    expect(stack.table.requests.count('Query')).toBe(2);
+    expect(stack.table.requests.count('Query')).toBe(3);
     expect((await deps.store.get('address-service'))!).toMatchObject({
       phase: 'stable',
       slots: { blue: { status: 'deleted' } },

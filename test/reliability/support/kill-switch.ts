@@ -99,6 +99,7 @@ export function killableOperationStore(operations: OperationStore, sw: KillSwitc
   return {
     getOperation: (id, now) => sw.read(() => operations.getOperation(id, now)),
     getApproval: (id) => sw.read(() => operations.getApproval(id)),
+    listStaleOperations: (now) => sw.read(() => operations.listStaleOperations(now)),
     enqueue: (operation, lock, key, now) =>
       sw.write('operation enqueue', () => operations.enqueue(operation, lock, key, now)),
     transition: (id, from, to, fields, now) =>
