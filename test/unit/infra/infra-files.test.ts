@@ -140,11 +140,15 @@ describe('infra/kubernetes/rbac.yaml', () => {
     (d) => d.toJS() as Record<string, unknown>,
   );
 
-  it('holds exactly one Role and one RoleBinding, both namespaced to happyride', () => {
+  it('holds the operator Role and binding in happyride and the Prometheus query pair in istio-system, nothing cluster-wide', () => {
     expect(documents.map((d) => [d.kind, (d.metadata as { namespace?: string }).namespace])).toEqual([
       ['Role', 'happyride'],
       ['RoleBinding', 'happyride'],
+      ['Role', 'istio-system'],
+      ['RoleBinding', 'istio-system'],
     ]);
+    new Role(documents[2] as ConstructorParameters<typeof Role>[0]).validate();
+    new RoleBinding(documents[3] as ConstructorParameters<typeof RoleBinding>[0]).validate();
     new Role(documents[0] as ConstructorParameters<typeof Role>[0]).validate();
     new RoleBinding(documents[1] as ConstructorParameters<typeof RoleBinding>[0]).validate();
   });
@@ -159,6 +163,20 @@ describe('infra/kubernetes/rbac.yaml', () => {
         resources: ['destinationrules', 'virtualservices'],
         verbs: ALL_VERBS,
       },
+    ]);
+  });
+
+  it('lets the canary analysis get only the Prometheus Service proxy', () => {
+    expect((documents[2] as { rules: unknown }).rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['services/proxy'],
+        resourceNames: ['prometheus', 'prometheus:9090'],
+        verbs: ['get'],
+      },
+    ]);
+    expect((documents[3] as { subjects: unknown }).subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'gray-operators' },
     ]);
   });
 
