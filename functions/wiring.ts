@@ -1,19 +1,13 @@
 /**
  * Composition root: builds the ReleaseDeps every entry point (CLI, worker, sweeper) hands to the use
- * cases, from the config and the environment. Adapters are created lazily and cached per cluster.
+ * cases, from the config and the environment. Cluster and Prometheus adapters are loaded and built
+ * on first use (a dynamic import of kubernetes/connect.ts) and cached per cluster.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { canarySettings, type GrayConfig, type ServiceConfig } from './config.js';
-import { EksClusterAccess } from './kubernetes/eks-cluster-access.js';
-import { eksKubeConfigSource } from './kubernetes/eks-kubeconfig.js';
-import { kubeConfigFileSource } from './kubernetes/kubeconfig-source.js';
-import {
-  type KubeConfigSource,
-  KubernetesCluster,
-  type KubernetesClusterOptions,
-} from './kubernetes/kubernetes-cluster.js';
-import { KubernetesProxyTransport } from './prometheus/kubernetes-proxy-transport.js';
-import { PrometheusMetricsSource, UrlTransport } from './prometheus/prometheus-metrics-source.js';
+import type { GrayConfig, ServiceConfig } from './config.js';
+// Types only: the Kubernetes and Prometheus code itself is loaded on first use (kubernetes/connect.ts).
+import type { EksClusterAccess } from './kubernetes/eks-cluster-access.js';
+import type { KubernetesClusterOptions } from './kubernetes/kubernetes-cluster.js';
 import type { ReleaseDeps } from './release/context.js';
 import { ConfigError } from './release/errors.js';
 import type { OperationStore } from './release/operations.js';
@@ -38,108 +32,54 @@ export interface ClusterAccessOptions {
   eks?: EksClusterAccess;
 }
 
-let sharedEksAccess: EksClusterAccess | undefined;
-
-/** A service's cluster credentials and the key of the cluster they reach (equal keys: same cluster). */
-interface ClusterCredentials {
-  key: string;
-  source: KubeConfigSource;
-}
-
-/**
- * Returns the credentials of a service's cluster, cached per cluster: `{eks: {name, region}}` services
- * reach EKS by name (DescribeCluster + a presigned STS token); `{context}` services, or any service
- * when a kubeconfig is passed, use the kubeconfig.
- */
-function createCredentialsResolver(
-  options: ClusterAccessOptions,
-): (service: ServiceConfig) => ClusterCredentials {
-  const sources = new Map<string, KubeConfigSource>();
-  const cached = (key: string, make: () => KubeConfigSource): ClusterCredentials => {
-    let source = sources.get(key);
-    if (!source) {
-      source = make();
-      sources.set(key, source);
-    }
-    return { key, source };
-  };
-  return (service) => {
-    const kubeconfigGiven = options.context || options.kubeconfigPath || options.kubeconfigYaml;
-    if ('eks' in service.cluster && !kubeconfigGiven) {
-      const { name, region } = service.cluster.eks;
-      return cached(`eks:${region}/${name}`, () => {
-        sharedEksAccess ??= new EksClusterAccess();
-        return eksKubeConfigSource(options.eks ?? sharedEksAccess, name, region, service.namespace);
-      });
-    }
-    const context = options.context ?? ('context' in service.cluster ? service.cluster.context : undefined);
-    return cached(context ?? '(current)', () =>
-      kubeConfigFileSource({
-        ...(options.kubeconfigPath ? { path: options.kubeconfigPath } : {}),
-        ...(options.kubeconfigYaml ? { yaml: options.kubeconfigYaml } : {}),
-        ...(context ? { context } : {}),
-      }),
-    );
-  };
-}
+type Connect = typeof import('./kubernetes/connect.js');
+let connecting: Promise<Connect> | undefined;
+/** Loads the Kubernetes/Prometheus side once, on first use. */
+const connect = (): Promise<Connect> => {
+  connecting ??= import('./kubernetes/connect.js');
+  return connecting;
+};
 
 /**
- * Returns `clusterFor(service)`: one KubernetesCluster per distinct cluster, cached for the warm
- * container. `{eks: {name, region}}` services reach EKS by name (DescribeCluster + a presigned STS
- * token); `{context}` services, or any service when a kubeconfig is passed, use the kubeconfig.
+ * Returns `clusterFor(service)`: a Cluster that builds the real KubernetesCluster (kubeconfig or EKS
+ * by name, one per distinct cluster, cached for the warm container) on its first call.
  */
 export function createClusterResolver(
   options: ClusterAccessOptions = {},
 ): (service: ServiceConfig) => Cluster {
-  const credentialsFor = createCredentialsResolver(options);
+  let resolver: Promise<(service: ServiceConfig) => Cluster> | undefined;
+  const real = (service: ServiceConfig): Promise<Cluster> => {
+    resolver ??= connect().then((m) => m.createClusterResolver(options));
+    return resolver.then((resolve) => resolve(service));
+  };
   const clusters = new Map<string, Cluster>();
   return (service) => {
-    const { key, source } = credentialsFor(service);
-    let cluster = clusters.get(key);
+    let cluster = clusters.get(service.name);
     if (!cluster) {
-      cluster = new KubernetesCluster(source, options.kubernetes);
-      clusters.set(key, cluster);
+      const get = () => real(service);
+      cluster = {
+        read: async (ref) => (await get()).read(ref),
+        create: async (object) => (await get()).create(object),
+        edit: async (ref, plan) => (await get()).edit(ref, plan),
+        remove: async (ref) => (await get()).remove(ref),
+      };
+      clusters.set(service.name, cluster);
     }
     return cluster;
   };
 }
 
-/**
- * Returns `metricsFor(service)`: the Prometheus of the service's canary config, one client per
- * endpoint — a URL (SigV4-signed for Amazon Managed Prometheus when `sigv4` is set) or a Service
- * reached through the API server proxy of the service's own cluster, with the same credentials.
- */
+/** Returns `metricsFor(service)`: the service's Prometheus client, built on its first query. */
 export function createMetricsResolver(
   options: ClusterAccessOptions = {},
 ): (service: ServiceConfig) => MetricsSource {
-  const credentialsFor = createCredentialsResolver(options);
-  const sources = new Map<string, MetricsSource>();
-  return (service) => {
-    const { prometheus } = canarySettings(service);
-    let key: string;
-    let make: () => MetricsSource;
-    if ('url' in prometheus) {
-      key = `url:${prometheus.url}:${prometheus.sigv4?.region ?? ''}`;
-      make = () =>
-        new PrometheusMetricsSource(
-          new UrlTransport(
-            prometheus.url,
-            prometheus.sigv4 ? { sigv4: { region: prometheus.sigv4.region } } : {},
-          ),
-        );
-    } else {
-      const { key: cluster, source } = credentialsFor(service);
-      const target = prometheus.service;
-      key = `proxy:${cluster}:${target.scheme}:${target.namespace}/${target.name}:${target.port}`;
-      make = () => new PrometheusMetricsSource(new KubernetesProxyTransport(source, target));
-    }
-    let source = sources.get(key);
-    if (!source) {
-      source = make();
-      sources.set(key, source);
-    }
-    return source;
-  };
+  let resolver: Promise<(service: ServiceConfig) => MetricsSource> | undefined;
+  return (service) => ({
+    query: async (promql, atEpochSeconds) => {
+      resolver ??= connect().then((m) => m.createMetricsResolver(options));
+      return (await resolver)(service).query(promql, atEpochSeconds);
+    },
+  });
 }
 
 /** The DynamoDB store on `tableName` ($GRAY_TABLE_NAME); the SDK honours $AWS_ENDPOINT_URL_DYNAMODB. */
