@@ -62,6 +62,31 @@ async function teardownBlocker(deps: SweepDeps, record: ReleaseRecord): Promise<
   return undefined;
 }
 
+/**
+ * Claims a service for one sweeper action: takes its lock under an id unique to this run (a shared id
+ * would let an overlapping run share the claim) and re-reads the record under it. Undefined when busy.
+ */
+async function claimService(
+  deps: SweepDeps,
+  service: string,
+  action: string,
+  summary: string,
+  now: number,
+  seconds: number,
+): Promise<{ operationId: string; record: ReleaseRecord | undefined } | undefined> {
+  const operationId = `${action}:${service}:${now}:${randomUUID()}`;
+  const lock = {
+    operationId,
+    action,
+    summary,
+    requester: 'gray-sweeper',
+    since: now,
+    expiresAt: now + seconds,
+  };
+  if (!(await deps.store.acquireLock(service, lock, now)).acquired) return undefined;
+  return { operationId, record: await deps.store.get(service) };
+}
+
 /** Runs one due teardown under the service lock (the claim), exactly once across overlapping runs. */
 async function runDueTeardown(
   deps: SweepDeps,
@@ -70,22 +95,16 @@ async function runDueTeardown(
   report: SweepReport,
 ): Promise<void> {
   const pending = due.teardown!;
-  // Unique per run: the lock is the claim, and a shared id would let a second run share it.
-  const operationId = `teardown:${due.service}:${pending.slot}:${pending.dueAt}:${randomUUID()}`;
-  const claim = await deps.store.acquireLock(
+  const claim = await claimService(
+    deps,
     due.service,
-    {
-      operationId,
-      action: 'teardown',
-      summary: `scheduled teardown ${pending.slot}`,
-      requester: 'gray-sweeper',
-      since: now,
-      expiresAt: now + 300,
-    },
+    'teardown',
+    `scheduled teardown ${pending.slot}`,
     now,
+    300,
   );
-  if (!claim.acquired) return;
-  const record = await deps.store.get(due.service);
+  if (!claim) return;
+  const { operationId, record } = claim;
   const current = record?.teardown;
   if (!record || !current || current.slot !== pending.slot || current.dueAt > now) {
     await deps.store.releaseLock(due.service, operationId);
@@ -163,21 +182,9 @@ async function checkDrift(
     ? createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)
     : undefined;
   if (signature === record.drift?.signature) return;
-  const operationId = `drift:${record.service}:${now}:${randomUUID()}`;
-  const claim = await deps.store.acquireLock(
-    record.service,
-    {
-      operationId,
-      action: 'drift',
-      summary: 'drift check',
-      requester: 'gray-sweeper',
-      since: now,
-      expiresAt: now + 60,
-    },
-    now,
-  );
-  if (!claim.acquired) return;
-  const fresh = await deps.store.get(record.service);
+  const claim = await claimService(deps, record.service, 'drift', 'drift check', now, 60);
+  if (!claim) return;
+  const { operationId, record: fresh } = claim;
   if (!fresh || fresh.version !== record.version) {
     await deps.store.releaseLock(record.service, operationId);
     return;
