@@ -1,11 +1,4 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Service,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import pRetry from 'p-retry';
 import { ReleaseConflictError, ResourceNotFoundError } from '../release/errors.js';
 import type { Cluster, JsonPatchOp, KubeObject, ObjectKind, ObjectRef, PatchPlan } from '../release/ports.js';
@@ -16,6 +9,7 @@ import {
   retryAfterSeconds,
   translateApiError,
 } from './api-errors.js';
+import { CoreServiceApi } from './core-service-api.js';
 
 /** API group, version and plural of each kind gray touches (Istio at v1beta1, as the seed writes it). */
 const RESOURCES: Record<ObjectKind, { group: string; version: string; plural: string }> = {
@@ -55,11 +49,12 @@ export interface KubernetesClusterOptions {
 /**
  * The Cluster port over the real Kubernetes API with @kubernetes/client-node: Istio objects and
  * Deployments through CustomObjectsApi (raw JSON, which the JSON Patch planning needs), Services
- * through CoreV1Api. Transient faults are retried with backoff honouring Retry-After; a 401 renews
- * credentials once; API errors become GrayErrors.
+ * through CoreServiceApi (raw JSON too, on client-node's transport, without CoreV1Api's bundle
+ * weight). Transient faults are retried with backoff honouring Retry-After; a 401 renews credentials
+ * once; API errors become GrayErrors.
  */
 export class KubernetesCluster implements Cluster {
-  private clients?: { config: KubeConfig; custom: CustomObjectsApi; core: CoreV1Api };
+  private clients?: { config: KubeConfig; custom: CustomObjectsApi; core: CoreServiceApi };
   private readonly sleep: (ms: number) => Promise<void>;
 
   /** `source` yields the KubeConfig; see KubernetesClusterOptions for retry settings. */
@@ -74,13 +69,13 @@ export class KubernetesCluster implements Cluster {
    * API clients for the source's current KubeConfig. The source is asked on every call (it caches),
    * so an EKS token renewed on schedule is picked up without first meeting a 401.
    */
-  private async api(): Promise<{ custom: CustomObjectsApi; core: CoreV1Api }> {
+  private async api(): Promise<{ custom: CustomObjectsApi; core: CoreServiceApi }> {
     const config = await this.source.load();
     if (this.clients?.config !== config) {
       this.clients = {
         config,
         custom: config.makeApiClient(CustomObjectsApi),
-        core: config.makeApiClient(CoreV1Api),
+        core: config.makeApiClient(CoreServiceApi),
       };
     }
     return this.clients;
@@ -88,7 +83,7 @@ export class KubernetesCluster implements Cluster {
 
   /** Runs one API call with transient-fault retries and a single credential renewal on 401. */
   private async call<T>(
-    request: (api: { custom: CustomObjectsApi; core: CoreV1Api }) => Promise<T>,
+    request: (api: { custom: CustomObjectsApi; core: CoreServiceApi }) => Promise<T>,
   ): Promise<T> {
     let renewed = false;
     return pRetry(
@@ -127,8 +122,7 @@ export class KubernetesCluster implements Cluster {
     try {
       return await this.call(async ({ custom, core }) => {
         if (ref.kind === 'Service') {
-          const service = await core.readNamespacedService({ name: ref.name, namespace: ref.namespace });
-          return JSON.parse(JSON.stringify(service)) as KubeObject;
+          return await core.readNamespacedService({ name: ref.name, namespace: ref.namespace });
         }
         const { group, version, plural } = RESOURCES[ref.kind];
         return (await custom.getNamespacedCustomObject({
@@ -157,11 +151,7 @@ export class KubernetesCluster implements Cluster {
       return await this.call(async ({ custom, core }) => {
         attempts++;
         if (ref.kind === 'Service') {
-          const created = await core.createNamespacedService({
-            namespace: ref.namespace,
-            body: object as unknown as V1Service,
-          });
-          return JSON.parse(JSON.stringify(created)) as KubeObject;
+          return await core.createNamespacedService({ namespace: ref.namespace, body: object });
         }
         const { group, version, plural } = RESOURCES[ref.kind];
         return (await custom.createNamespacedCustomObject({
