@@ -23,6 +23,7 @@ interface Route {
 function notingPatches(cluster: Cluster, onPatched: () => void): Cluster {
   return {
     read: (ref) => cluster.read(ref),
+    list: (kind, namespace, selector) => cluster.list(kind, namespace, selector),
     create: (object) => cluster.create(object),
     remove: (ref) => cluster.remove(ref),
     edit: async (ref, plan) => {

@@ -59,6 +59,7 @@ export function createClusterResolver(
       const get = () => real(service);
       cluster = {
         read: async (ref) => (await get()).read(ref),
+        list: async (kind, namespace, selector) => (await get()).list(kind, namespace, selector),
         create: async (object) => (await get()).create(object),
         edit: async (ref, plan) => (await get()).edit(ref, plan),
         remove: async (ref) => (await get()).remove(ref),

@@ -5,10 +5,12 @@ import type {
   Cluster,
   KubeObject,
   LockAttempt,
+  ObjectKind,
   ObjectRef,
   PatchPlan,
   ReleaseStore,
 } from '../release/ports.js';
+import { matchesSelector } from '../release/refs.js';
 import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
 
 const key = (ref: ObjectRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
@@ -52,6 +54,19 @@ export class DryRunCluster implements Cluster {
     const object = await this.real.read(ref);
     if (!this.before.has(k)) this.before.set(k, structuredClone(object));
     return object;
+  }
+
+  /** The real cluster's list with the overlay's writes applied (created, changed, deleted objects). */
+  async list(kind: ObjectKind, namespace: string, labelSelector: string): Promise<KubeObject[]> {
+    const found = new Map<string, KubeObject | undefined>();
+    for (const object of await this.real.list(kind, namespace, labelSelector)) {
+      found.set(key({ kind, namespace, name: object.metadata.name }), object);
+    }
+    for (const [k, object] of this.overlay) {
+      if (!k.startsWith(`${kind} ${namespace}/`)) continue;
+      found.set(k, object && matchesSelector(object.metadata.labels, labelSelector) ? object : undefined);
+    }
+    return [...found.values()].filter((o): o is KubeObject => o !== undefined).map((o) => structuredClone(o));
   }
 
   private async write(ref: ObjectRef, object: KubeObject | undefined): Promise<void> {

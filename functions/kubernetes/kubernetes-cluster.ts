@@ -19,6 +19,8 @@ const RESOURCES: Record<ObjectKind, { group: string; version: string; plural: st
   VirtualService: { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices' },
 };
 
+const refKey = (ref: ObjectRef) => `${ref.kind}/${ref.namespace}/${ref.name}`;
+
 /** True when `existing` carries every label `intended` sets: the object an earlier attempt created. */
 function sameLabels(existing: KubeObject, intended: KubeObject): boolean {
   const labels = existing.metadata.labels ?? {};
@@ -56,6 +58,8 @@ export interface KubernetesClusterOptions {
 export class KubernetesCluster implements Cluster {
   private clients?: { config: KubeConfig; custom: CustomObjectsApi; core: CoreServiceApi };
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Each object as this adapter last read or wrote it (bounded), to plan edits without a GET. */
+  private readonly seen = new Map<string, KubeObject>();
 
   /** `source` yields the KubeConfig; see KubernetesClusterOptions for retry settings. */
   constructor(
@@ -113,6 +117,15 @@ export class KubernetesCluster implements Cluster {
     );
   }
 
+  /** Remembers `object` as the latest state of its ref (oldest entries dropped beyond 500). */
+  private remember(ref: ObjectRef, object: KubeObject): KubeObject {
+    const k = refKey(ref);
+    this.seen.delete(k);
+    this.seen.set(k, structuredClone(object));
+    if (this.seen.size > 500) this.seen.delete(this.seen.keys().next().value as string);
+    return object;
+  }
+
   private describe(verb: string, ref: ObjectRef): string {
     return `${verb} ${ref.kind} ${ref.namespace}/${ref.name}`;
   }
@@ -125,17 +138,44 @@ export class KubernetesCluster implements Cluster {
           return await core.readNamespacedService({ name: ref.name, namespace: ref.namespace });
         }
         const { group, version, plural } = RESOURCES[ref.kind];
-        return (await custom.getNamespacedCustomObject({
-          group,
-          version,
-          namespace: ref.namespace,
-          plural,
-          name: ref.name,
-        })) as KubeObject;
+        return this.remember(
+          ref,
+          (await custom.getNamespacedCustomObject({
+            group,
+            version,
+            namespace: ref.namespace,
+            plural,
+            name: ref.name,
+          })) as KubeObject,
+        );
       });
     } catch (error) {
-      if (apiStatusCode(error) === 404) return undefined;
+      if (apiStatusCode(error) === 404) {
+        this.seen.delete(refKey(ref));
+        return undefined;
+      }
       throw translateApiError(error, this.describe('read', ref));
+    }
+  }
+
+  /** One LIST of `kind` in `namespace` by label selector; the items as raw JSON. Throws GrayErrors. */
+  async list(kind: ObjectKind, namespace: string, labelSelector: string): Promise<KubeObject[]> {
+    if (kind === 'Service') throw new Error('internal: gray never lists Services');
+    const { group, version, plural } = RESOURCES[kind];
+    try {
+      const answer = (await this.call(({ custom }) =>
+        custom.listNamespacedCustomObject({ group, version, namespace, plural, labelSelector }),
+      )) as { items?: KubeObject[] };
+      const items = answer.items ?? [];
+      for (const item of items) {
+        // A list's items carry no kind/apiVersion on the wire; put them back so they read like a GET.
+        item.kind ??= kind;
+        item.apiVersion ??= group ? `${group}/${version}` : version;
+        this.remember({ kind, namespace, name: item.metadata.name }, item);
+      }
+      return items;
+    } catch (error) {
+      throw translateApiError(error, `list ${kind} ${namespace} (${labelSelector})`);
     }
   }
 
@@ -154,13 +194,16 @@ export class KubernetesCluster implements Cluster {
           return await core.createNamespacedService({ namespace: ref.namespace, body: object });
         }
         const { group, version, plural } = RESOURCES[ref.kind];
-        return (await custom.createNamespacedCustomObject({
-          group,
-          version,
-          namespace: ref.namespace,
-          plural,
-          body: object,
-        })) as KubeObject;
+        return this.remember(
+          ref,
+          (await custom.createNamespacedCustomObject({
+            group,
+            version,
+            namespace: ref.namespace,
+            plural,
+            body: object,
+          })) as KubeObject,
+        );
       });
     } catch (error) {
       if (apiStatusCode(error) === 409 && attempts > 1) {
@@ -182,17 +225,42 @@ export class KubernetesCluster implements Cluster {
   private patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<KubeObject> {
     if (ref.kind === 'Service') throw new Error('internal: gray never patches Services');
     const { group, version, plural } = RESOURCES[ref.kind];
-    return this.call(
-      async ({ custom }) =>
+    return this.call(async ({ custom }) =>
+      this.remember(
+        ref,
         (await custom.patchNamespacedCustomObject(
           { group, version, namespace: ref.namespace, plural, name: ref.name, body: ops },
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
         )) as KubeObject,
+      ),
     );
   }
 
-  /** Read → plan → guarded JSON Patch, re-planned on 409 / failed tests up to 5 attempts. */
+  /**
+   * Read → plan → guarded JSON Patch, re-planned on 409 / failed tests up to 5 attempts. When this
+   * adapter already holds the object (its last read or write), the first plan is made on that copy
+   * and the patch also tests its resourceVersion, saving the GET: a stale copy fails the test and the
+   * edit goes on as if unplanned; an empty plan is only trusted on a fresh read.
+   */
   async edit(ref: ObjectRef, plan: PatchPlan): Promise<KubeObject> {
+    const known = ref.kind === 'Service' ? undefined : this.seen.get(refKey(ref));
+    const resourceVersion = known?.metadata.resourceVersion;
+    if (known && resourceVersion) {
+      const ops = plan(structuredClone(known));
+      if (ops.length > 0) {
+        try {
+          return await this.patch(ref, [
+            { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion },
+            ...ops,
+          ]);
+        } catch (error) {
+          if (!isEditConflict(error) && apiStatusCode(error) !== 404) {
+            throw translateApiError(error, this.describe('patch', ref));
+          }
+        }
+      }
+      this.seen.delete(refKey(ref));
+    }
     for (let attempt = 1; ; attempt++) {
       const current = await this.read(ref);
       if (!current) throw new ResourceNotFoundError(ref.kind, ref.namespace, ref.name);
@@ -233,6 +301,8 @@ export class KubernetesCluster implements Cluster {
     } catch (error) {
       if (apiStatusCode(error) === 404) return;
       throw translateApiError(error, this.describe('delete', ref));
+    } finally {
+      this.seen.delete(refKey(ref));
     }
   }
 }

@@ -206,15 +206,23 @@ export async function runOperation(
     await endUnchanged('refused', error);
     throw error;
   }
-  // Fencing: before every cluster write (and every re-planned attempt) the lock is renewed; an
-  // operation that ran past its budget and lost the lock stops instead of writing over the new holder.
+  // Fencing: before every cluster write (and every re-planned attempt) the lock must still be ours;
+  // an operation that ran past its budget and lost the lock stops instead of writing over the new
+  // holder. A lock is only ever taken over once expired (acquireLock, the sweeper), so while more
+  // than half of the lease taken or renewed at `confirmedAt` is left it is ours without asking
+  // DynamoDB (a lease, as in Gray & Cheriton 1989; half the budget is the margin for clock skew);
+  // past that, the write waits for a renewal.
+  let confirmedAt = startedAt;
   const fence = async () => {
-    if (!(await deps.store.renewLock(service.name, operationId, nowSeconds(deps.clock) + budget))) {
+    const now = nowSeconds(deps.clock);
+    if (now - confirmedAt < budget / 2) return;
+    if (!(await deps.store.renewLock(service.name, operationId, now + budget))) {
       const holder = await deps.store.getLock(service.name);
       throw new ReleaseConflictError(
         `${input.summary}: ${service.name}'s lock passed to ${holder ? `${holder.summary} by ${holder.requester}` : 'another operation'} after this one ran past its time budget; it stopped without further changes — check /gray status ${service.name}`,
       );
     }
+    confirmedAt = now;
   };
   const fenced = fencedCluster(cluster, fence, input.summary);
   let savedVersion = record.version;

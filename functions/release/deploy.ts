@@ -1,5 +1,4 @@
 import { buildDeployment, planDeploymentUpdate, slotImage } from '../istio/deployment.js';
-import { buildDestinationRule, planDestinationRuleSubsets } from '../istio/destination-rule.js';
 import { buildService } from '../istio/service.js';
 import { buildVirtualService } from '../istio/virtual-service.js';
 import {
@@ -11,7 +10,8 @@ import {
   runOperation,
 } from './context.js';
 import { InvalidInputError, ReleaseRefusedError, RolloutFailedError, toGrayError } from './errors.js';
-import { deploymentRef, destinationRuleRef, serviceRef } from './refs.js';
+import { ensureSubset } from './readiness.js';
+import { deploymentRef, serviceRef } from './refs.js';
 import { waitForRollout } from './rollout.js';
 import { otherSlot, type Slot } from './types.js';
 import { parseReleaseVersion } from './version.js';
@@ -34,12 +34,8 @@ export function parseSlot(input: string): Slot {
 async function ensureSharedObjects(ctx: OperationContext): Promise<void> {
   const { cluster, service } = ctx;
   if (!(await cluster.read(serviceRef(service)))) await cluster.create(buildService(service));
-  const dr = await cluster.read(destinationRuleRef(service));
-  if (!dr) await cluster.create(buildDestinationRule(service));
-  else
-    await cluster.edit(destinationRuleRef(service), (current) =>
-      planDestinationRuleSubsets(service, current),
-    );
+  // A release starts here, so the rule is checked whatever the record says (ensureSubset).
+  await ensureSubset(ctx, true);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { ReleaseRefusedError } from './errors.js';
+import { ensureSubset } from './readiness.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { SLOTS } from './types.js';
 
@@ -52,6 +53,8 @@ export async function adopt(deps: ReleaseDeps, input: OperationInput): Promise<O
       }
       const lines = draft.drift?.lines ?? [];
       delete draft.drift;
+      // The live DestinationRule is accepted as it is; the next route change checks its subsets again.
+      delete draft.subsetsChecked;
       return `${service.name}: adopted the live state (blue ${draft.weights.blue}% / green ${draft.weights.green}%)${lines.length ? `; it differed in: ${lines.join('; ')}` : ''}`;
     },
   );
@@ -59,7 +62,7 @@ export async function adopt(deps: ReleaseDeps, input: OperationInput): Promise<O
 
 /**
  * reconcile(service): puts the recorded weights and header route back on the VirtualService (one
- * guarded patch) and clears the drift. Callers gate it behind an approval (Slack).
+ * guarded patch), after putting back any slot subset missing from the DestinationRule, and clears the drift. Callers gate it behind an approval (Slack).
  */
 export async function reconcile(deps: ReleaseDeps, input: OperationInput): Promise<OperationDone> {
   const service = findService(deps.config, input.service);
@@ -68,6 +71,7 @@ export async function reconcile(deps: ReleaseDeps, input: OperationInput): Promi
     { ...input, action: 'reconcile', summary: 'reconcile', budgetSeconds: 60 },
     async (ctx) => {
       const { draft } = ctx;
+      await ensureSubset(ctx, true);
       await ctx.cluster.edit(
         virtualServiceRef(service),
         combinePlans(planHeaderRoute(service, draft.headerRoute), planWeights(service, draft.weights)),

@@ -15,6 +15,7 @@ const MAX_ATTEMPTS = 5;
 export function fencedCluster(cluster: Cluster, fence: () => Promise<void>, summary: string): Cluster {
   return {
     read: (ref) => cluster.read(ref),
+    list: (kind, namespace, labelSelector) => cluster.list(kind, namespace, labelSelector),
     create: async (object) => {
       await fence();
       return cluster.create(object);
@@ -22,12 +23,16 @@ export function fencedCluster(cluster: Cluster, fence: () => Promise<void>, summ
     edit: async (ref, plan) => {
       for (let attempt = 1; ; attempt++) {
         await fence();
-        let calls = 0;
+        // A plan after a non-empty one means that patch failed (409, test op): the re-plan waits
+        // for the fence. A plan after an empty one wrote nothing (the adapter confirming an empty
+        // plan on a fresh read), so it is still covered by the fence above.
+        let wrotePlan = false;
         try {
           return await cluster.edit(ref, (current) => {
-            calls++;
-            if (calls > 1) throw REPLAN;
-            return plan(current);
+            if (wrotePlan) throw REPLAN;
+            const ops = plan(current);
+            wrotePlan = ops.length > 0;
+            return ops;
           });
         } catch (error) {
           if (error !== REPLAN) throw error;

@@ -47,11 +47,19 @@ export type PatchPlan = (current: KubeObject) => JsonPatchOp[];
 export interface Cluster {
   /** Reads an object; `undefined` when it does not exist (404). */
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Lists the objects of `kind` in `namespace` whose labels match `labelSelector` (Kubernetes
+   * equality syntax, `k=v,k2=v2`), in one request; `[]` when none match. Never used for Services.
+   */
+  list(kind: ObjectKind, namespace: string, labelSelector: string): Promise<KubeObject[]>;
   /** Creates an object; throws ReleaseConflictError when it already exists (409 AlreadyExists). */
   create(object: KubeObject): Promise<KubeObject>;
   /**
    * Reads the object, asks `plan` for a guarded JSON Patch and applies it; on 409 or a failed
    * `test` op, re-reads and re-plans, at most 5 attempts, then throws ReleaseConflictError.
+   * An adapter may plan the first attempt on the object as it last saw it instead of reading it,
+   * provided the patch also tests that object's `metadata.resourceVersion` (so it applies only to
+   * exactly what was planned on) and an empty plan is confirmed on a fresh read.
    * Throws ResourceNotFoundError when the object does not exist. Returns the object after the edit.
    */
   edit(ref: ObjectRef, plan: PatchPlan): Promise<KubeObject>;

@@ -2,7 +2,8 @@ import { readRolloutProgress } from '../istio/deployment.js';
 import { buildDestinationRule, planDestinationRuleSubsets } from '../istio/destination-rule.js';
 import type { OperationContext } from './context.js';
 import { ReleaseRefusedError, SlotNotReadyError } from './errors.js';
-import { deploymentRef, destinationRuleRef } from './refs.js';
+import type { KubeObject } from './ports.js';
+import { deploymentRef, destinationRuleRef, slotsSelector } from './refs.js';
 import type { Slot } from './types.js';
 
 /**
@@ -15,7 +16,54 @@ export async function requireSlotReady(
   action: string,
   full = false,
 ): Promise<void> {
-  const deployment = await ctx.cluster.read(deploymentRef(ctx.service, slot));
+  checkSlotReady(ctx, slot, action, full, await ctx.cluster.read(deploymentRef(ctx.service, slot)));
+}
+
+/**
+ * Reads the Deployments of `slots` in one LIST by the service's name label (BRIEF.md: both slots
+ * carry it); a wanted slot missing from the answer (a Deployment without that label) is read by name.
+ */
+export async function readSlots(
+  ctx: Pick<OperationContext, 'service' | 'cluster'>,
+  slots: readonly Slot[],
+): Promise<Partial<Record<Slot, KubeObject>>> {
+  const found: Partial<Record<Slot, KubeObject>> = {};
+  if (slots.length === 0) return found;
+  const listed = await ctx.cluster.list('Deployment', ctx.service.namespace, slotsSelector(ctx.service));
+  await Promise.all(
+    slots.map(async (slot) => {
+      const name = deploymentRef(ctx.service, slot).name;
+      const deployment =
+        listed.find((d) => d.metadata.name === name) ??
+        (await ctx.cluster.read(deploymentRef(ctx.service, slot)));
+      if (deployment) found[slot] = deployment;
+    }),
+  );
+  return found;
+}
+
+/**
+ * requireSlotReady for several slots with one LIST (readSlots): each must exist, run its recorded
+ * version and have available pods (all of them when `full`). Throws as requireSlotReady.
+ */
+export async function requireSlotsReady(
+  ctx: Pick<OperationContext, 'service' | 'cluster' | 'draft'>,
+  slots: readonly Slot[],
+  action: string,
+  full = false,
+): Promise<void> {
+  const deployments = await readSlots(ctx, slots);
+  for (const slot of slots) checkSlotReady(ctx, slot, action, full, deployments[slot]);
+}
+
+/** The checks of requireSlotReady on an already read Deployment (undefined: missing). */
+function checkSlotReady(
+  ctx: Pick<OperationContext, 'service' | 'draft'>,
+  slot: Slot,
+  action: string,
+  full: boolean,
+  deployment: KubeObject | undefined,
+): void {
   const name = ctx.service.name;
   if (!deployment) {
     throw new SlotNotReadyError(
@@ -64,8 +112,22 @@ export function requireRecordedReady(
   }
 }
 
-/** Makes sure the DestinationRule has the slot's subset before a route uses it (adds it if missing). */
-export async function ensureSubset(ctx: Pick<OperationContext, 'service' | 'cluster'>): Promise<void> {
+/**
+ * Makes sure the DestinationRule has both slots' subsets before a route uses them (creates the rule
+ * or adds what is missing), then notes it on the draft (`subsetsChecked`): later route changes skip
+ * the read — the rule is the user's and stays as written — until `force` (deploy, reconcile) or a
+ * drift sweep that finds a subset missing clears the note.
+ */
+export async function ensureSubset(
+  ctx: Pick<OperationContext, 'service' | 'cluster' | 'draft'>,
+  force = false,
+): Promise<void> {
+  if (ctx.draft.subsetsChecked && !force) return;
+  await ensureSubsetsInCluster(ctx);
+  ctx.draft.subsetsChecked = true;
+}
+
+async function ensureSubsetsInCluster(ctx: Pick<OperationContext, 'service' | 'cluster'>): Promise<void> {
   const ref = destinationRuleRef(ctx.service);
   const rule = await ctx.cluster.read(ref);
   if (!rule) {

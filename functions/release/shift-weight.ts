@@ -2,7 +2,7 @@ import { findService } from '../config.js';
 import { planWeights, readWeights } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { GrayError, InvalidInputError } from './errors.js';
-import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
+import { ensureSubset, requireRecordedReady, requireSlotsReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
 
@@ -37,8 +37,10 @@ export function parseWeight(input: number | string): number {
 
 /**
  * shiftWeight(service, weight): the new slot (the one not live) gets `weight` percent and the live
- * slot `100 − weight`, both written explicitly in the default route (1 read + 1 guarded JSON Patch).
- * Refused when the new slot has no available replicas. A step above `maxWeightStep` returns
+ * slot `100 − weight`, both written explicitly in the default route: one LIST of the slots'
+ * Deployments and one guarded JSON Patch (the VirtualService is planned on the adapter's last copy
+ * when it has one). Refused when a slot that gets traffic is missing, runs another version than
+ * recorded or has no available replicas. A step above `maxWeightStep` returns
  * ApprovalRequired unless `approved`. Throws InvalidInputError, SlotNotReadyError, ReleaseRefusedError.
  */
 export async function shiftWeight(
@@ -73,12 +75,10 @@ export async function shiftWeight(
         }
         if (weight > 0) requireRecordedReady(ctx, target, 'weight');
         // Both slots get traffic unless the weight is 0 or 100: each must exist, run its recorded
-        // version and have available pods, and have its subset, before the route points at it.
-        await Promise.all([
-          weight > 0 ? requireSlotReady(ctx, target, 'weight') : undefined,
-          weight < 100 ? requireSlotReady(ctx, draft.live, 'weight') : undefined,
-          ensureSubset(ctx),
-        ]);
+        // version and have available pods (one LIST for both), and have its subset, before the route
+        // points at it. The subsets are read only until the record notes them (ensureSubset).
+        const carrying = [...(weight > 0 ? [target] : []), ...(weight < 100 ? [draft.live] : [])];
+        await Promise.all([requireSlotsReady(ctx, carrying, 'weight'), ensureSubset(ctx)]);
         const weights = { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights;
         const after = await ctx.cluster.edit(
           virtualServiceRef(ctx.service),

@@ -3,7 +3,7 @@ import { type RolloutProgress, readRolloutProgress } from '../istio/deployment.j
 import { RouteNotFoundError, readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
 import type { ReleaseDeps } from './context.js';
-import { deploymentRef, virtualServiceRef } from './refs.js';
+import { deploymentRef, destinationRuleRef, virtualServiceRef } from './refs.js';
 import {
   type AuditEvent,
   type HeaderRoute,
@@ -27,6 +27,8 @@ export interface ReleaseStatus {
     weights?: Weights;
     headerRoute?: HeaderRoute;
     slots: Partial<Record<Slot, RolloutProgress>>;
+    /** Slots without a subset in the DestinationRule (both when the rule is missing). */
+    missingSubsets?: Slot[];
   };
   /** Human-readable differences between record and cluster; empty when they agree. */
   drift: string[];
@@ -66,6 +68,10 @@ export function findDrift(record: ReleaseRecord, live: ReleaseStatus['live']): s
     if (state && state.status !== 'deleted' && !running)
       drift.push(`${slot}: recorded ${state.version}, Deployment missing`);
   }
+  // Route changes trust subsets the record has checked (ensureSubset); a removed one is drift.
+  if (record.subsetsChecked && live.missingSubsets?.length) {
+    drift.push(`DestinationRule: subset ${live.missingSubsets.join(' and ')} missing`);
+  }
   return drift;
 }
 
@@ -76,12 +82,15 @@ export function findDrift(record: ReleaseRecord, live: ReleaseStatus['live']): s
 export async function getStatus(deps: ReleaseDeps, input: { service: string }): Promise<ReleaseStatus> {
   const service = findService(deps.config, input.service);
   const cluster = deps.clusterFor(service);
-  const [stored, lock, vs, ...deployments] = await Promise.all([
+  const [stored, lock, vs, rule, ...deployments] = await Promise.all([
     deps.store.get(service.name),
     deps.store.getLock(service.name),
     cluster.read(virtualServiceRef(service)),
+    cluster.read(destinationRuleRef(service)),
     ...SLOTS.map((slot) => cluster.read(deploymentRef(service, slot))),
   ]);
+  const subsets = ((rule?.spec ?? {}) as { subsets?: { name?: string }[] }).subsets ?? [];
+  const missingSubsets = SLOTS.filter((slot) => !subsets.some((s) => s.name === slot));
   const slots: ReleaseStatus['live']['slots'] = {};
   SLOTS.forEach((slot, index) => {
     const deployment = deployments[index];
@@ -102,6 +111,7 @@ export async function getStatus(deps: ReleaseDeps, input: { service: string }): 
     ...(weights ? { weights } : {}),
     ...(headerRoute ? { headerRoute } : {}),
     slots,
+    ...(missingSubsets.length ? { missingSubsets } : {}),
   };
   const now = Math.floor(deps.clock.now() / 1000);
   const record =

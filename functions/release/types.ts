@@ -100,6 +100,11 @@ export interface ReleaseRecord {
   channel?: string;
   /** The automated canary of the current release, if one was started (kept after it ends, for its message). */
   canary?: CanaryState;
+  /**
+   * True once gray has seen (or added) both slots' subsets in the DestinationRule; route changes then
+   * trust them without reading the rule. Cleared when a drift check finds a subset missing, and by adopt.
+   */
+  subsetsChecked?: boolean;
   /** Live state that differs from this record, as the sweeper last reported it; write commands wait for adopt/reconcile. */
   drift?: { signature: string; lines: string[]; detectedAt: number };
   /** Epoch seconds. */

@@ -31,18 +31,38 @@ describe('release engine on DynamoDB Local and the Kubernetes API server', () =>
   });
   afterEach(() => stack.close());
 
-  it('weight 25 writes blue 75 and green 25 explicitly, with one read and one JSON Patch of the VirtualService', async () => {
+  it('weight 25 writes blue 75 and green 25 explicitly: one LIST of the slots and one JSON Patch (issue 8: 1 read + 1 write)', async () => {
     await shiftWeight(stack.deps, { ...base, weight: 25 });
 
     expect(routeWeights()).toEqual([
       ['blue', 75],
       ['green', 25],
     ]);
-    const vsRequests = stack.kube.requests
-      .filter((r) => r.path.endsWith(VS_PATH))
-      .map((r) => `${r.method} ${r.contentType ?? ''}`);
-    expect(vsRequests).toEqual(['GET ', 'PATCH application/json-patch+json']);
+    expect(stack.kube.requests.map((r) => `${r.verb} ${r.resource} ${r.contentType ?? ''}`.trim())).toEqual([
+      'list deployments',
+      'patch virtualservices application/json-patch+json',
+    ]);
     expect((await stack.store.get('address-service'))!.weights).toEqual({ blue: 75, green: 25 });
+  });
+
+  it('plans on a fresh read when the VirtualService changed since gray last saw it, keeping the other edit', async () => {
+    const edited = vs();
+    edited.metadata.annotations = { 'team/owner': 'routing' };
+    stack.kube.putObject('virtualservices', edited as never);
+    stack.kube.clearLog();
+
+    await shiftWeight(stack.deps, { ...base, weight: 25 });
+
+    expect(stack.kube.requests.map((r) => `${r.verb} ${r.resource} ${r.status}`)).toEqual([
+      'list deployments 200',
+      'patch virtualservices 422',
+      'get virtualservices 200',
+      'patch virtualservices 200',
+    ]);
+    expect({ weights: weights(), annotations: vs().metadata.annotations }).toEqual({
+      weights: { blue: 75, green: 25 },
+      annotations: { 'team/owner': 'routing' },
+    });
   });
 
   it('keeps every other field of a user VirtualService byte-for-byte through a weight change', async () => {
@@ -107,8 +127,28 @@ describe('release engine on DynamoDB Local and the Kubernetes API server', () =>
     });
   });
 
+  it('does not trust an empty plan made on its last copy: weights changed by hand are written back', async () => {
+    await shiftWeight(stack.deps, { ...base, weight: 25 });
+    const edited = vs();
+    const route = (edited.spec as { http: { route: { weight: number }[] }[] }).http[0]!.route;
+    route[0]!.weight = 90;
+    route[1]!.weight = 10;
+    stack.kube.putObject('virtualservices', edited as never);
+    stack.kube.clearLog();
+
+    await shiftWeight(stack.deps, { ...base, weight: 25 });
+
+    expect({
+      weights: weights(),
+      requests: stack.kube.requests.map((r) => `${r.verb} ${r.resource} ${r.status}`),
+    }).toEqual({
+      weights: { blue: 75, green: 25 },
+      requests: ['list deployments 200', 'get virtualservices 200', 'patch virtualservices 200'],
+    });
+  });
+
   it('retries 500, 429 (after its Retry-After) and a reset, then succeeds', async () => {
-    stack.kube.injectFault({ method: 'GET', pathIncludes: VS_PATH, times: 1, fault: { status: 500 } });
+    stack.kube.injectFault({ method: 'GET', pathIncludes: '/deployments', times: 1, fault: { status: 500 } });
     stack.kube.injectFault({
       method: 'PATCH',
       pathIncludes: VS_PATH,
@@ -120,10 +160,14 @@ describe('release engine on DynamoDB Local and the Kubernetes API server', () =>
     await shiftWeight(stack.deps, { ...base, weight: 5 });
 
     expect(weights()).toEqual({ blue: 95, green: 5 });
-    const statuses = stack.kube.requests
-      .filter((r) => r.path.endsWith(VS_PATH))
-      .map((r) => `${r.method} ${r.status}`);
-    expect(statuses).toEqual(['GET 500', 'GET 200', 'PATCH 429', 'PATCH 0', 'PATCH 200']);
+    const statuses = stack.kube.requests.map((r) => `${r.verb} ${r.resource} ${r.status}`);
+    expect(statuses).toEqual([
+      'list deployments 500',
+      'list deployments 200',
+      'patch virtualservices 429',
+      'patch virtualservices 0',
+      'patch virtualservices 200',
+    ]);
     expect(stack.sleeps).toEqual([1000]);
   });
 

@@ -2,7 +2,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readWeights } from '../../../functions/istio/virtual-service.js';
 import { deploy } from '../../../functions/release/deploy.js';
-import { adopt } from '../../../functions/release/drift.js';
+import { adopt, reconcile } from '../../../functions/release/drift.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
 import { promote } from '../../../functions/release/promote.js';
 import { shiftWeight } from '../../../functions/release/shift-weight.js';
@@ -209,6 +209,39 @@ describe('sweeper: drift', () => {
     await shiftWeight(deps, { service: 'address-service', actor, weight: 20 });
 
     expect(readWeights(deps.config.services[0]!, vsOf())).toEqual({ blue: 80, green: 20 });
+    expect((await deps.store.get('address-service'))!.drift).toBeUndefined();
+  });
+});
+
+describe('sweeper: drift of the DestinationRule', () => {
+  // Route changes trust the subsets gray checked at deploy (one LIST + one PATCH per weight shift);
+  // a subset removed by hand afterwards is drift: weight commands wait, reconcile puts it back.
+  it('reports a hand-removed subset, refuses weight commands, and reconcile restores the subset', async () => {
+    const deps = await start();
+    await deploy(deps, { service: 'address-service', actor, version: '1.0.1-bbbbbbb' });
+    await shiftWeight(deps, { service: 'address-service', actor, weight: 10 });
+    const rule = stack.kube.getObject('destinationrules', 'happyride', 'address-service')!;
+    const spec = rule.spec as { subsets: { name: string }[] };
+    spec.subsets = spec.subsets.filter((s) => s.name !== 'green');
+    stack.kube.putObject('destinationrules', rule as never);
+
+    const report = await sweep(deps);
+
+    expect(report.notices.map((n) => n.text)).toEqual([
+      '⚠️ address-service has drifted from what gray recorded: DestinationRule: subset green missing. Write commands wait until someone runs /gray adopt address-service (accept the live state) or /gray reconcile address-service (restore the record, needs approval).',
+    ]);
+    await expect(shiftWeight(deps, { service: 'address-service', actor, weight: 20 })).rejects.toThrow(
+      'weight 20: address-service has drifted from what gray recorded (DestinationRule: subset green missing)',
+    );
+
+    await reconcile(deps, { service: 'address-service', actor });
+
+    const subsets = (
+      stack.kube.getObject('destinationrules', 'happyride', 'address-service')!.spec as {
+        subsets: { name: string }[];
+      }
+    ).subsets.map((s) => s.name);
+    expect(subsets).toEqual(['blue', 'green']);
     expect((await deps.store.get('address-service'))!.drift).toBeUndefined();
   });
 });

@@ -60,6 +60,7 @@ export class KillSwitch {
 export function killableCluster(cluster: Cluster, sw: KillSwitch): Cluster {
   return {
     read: (ref) => sw.read(() => cluster.read(ref)),
+    list: (kind, namespace, selector) => sw.read(() => cluster.list(kind, namespace, selector)),
     create: (object) =>
       sw.write(`cluster create ${object.kind} ${object.metadata.name}`, () => cluster.create(object)),
     edit: (ref, plan) => sw.write(`cluster edit ${ref.kind} ${ref.name}`, () => cluster.edit(ref, plan)),

@@ -1,6 +1,7 @@
 import { applyPatch } from 'rfc6902';
 import { ReleaseConflictError, ResourceNotFoundError } from '../../../functions/release/errors.js';
-import type { Cluster, KubeObject, ObjectRef, PatchPlan } from '../../../functions/release/ports.js';
+import type { Cluster, KubeObject, ObjectKind, ObjectRef, PatchPlan } from '../../../functions/release/ports.js';
+import { matchesSelector } from '../../../functions/release/refs.js';
 
 const key = (ref: ObjectRef) => `${ref.kind}/${ref.namespace}/${ref.name}`;
 
@@ -75,6 +76,18 @@ export class MemoryCluster implements Cluster {
   /** Copy of the object or undefined. */
   async read(ref: ObjectRef): Promise<KubeObject | undefined> {
     return this.get(ref);
+  }
+
+  /** Copies of the stored objects of `kind` in `namespace` whose labels match the selector. */
+  async list(kind: ObjectKind, namespace: string, labelSelector: string): Promise<KubeObject[]> {
+    return [...this.objects.values()]
+      .filter(
+        (o) =>
+          o.kind === kind &&
+          (o.metadata.namespace ?? 'default') === namespace &&
+          matchesSelector(o.metadata.labels, labelSelector),
+      )
+      .map((o) => structuredClone(o));
   }
 
   /** Creates; ReleaseConflictError when present. */
