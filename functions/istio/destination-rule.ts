@@ -1,8 +1,8 @@
-import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
+import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import type { ServiceConfig } from '../config.js';
 import type { JsonPatchOp, KubeObject } from '../release/ports.js';
 import { SLOTS, type Slot } from '../release/types.js';
-import { MANAGED_BY } from './labels.js';
+import { ISTIO_API_VERSION, MANAGED_BY } from './labels.js';
 
 interface Subset {
   name: string;
@@ -16,19 +16,19 @@ export function slotSubset(service: ServiceConfig, slot: Slot): Subset {
 
 /**
  * Builds DestinationRule `<svc>` with subsets blue and green selected by the slot label (seed's
- * shape, networking.istio.io/v1beta1). Validated against Istio's schema.
+ * shape, networking.istio.io/v1beta1). Typed by Istio's schema; the API server validates it on create.
  */
 export function buildDestinationRule(service: ServiceConfig): KubeObject {
-  const object = new DestinationRule({
+  return {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'DestinationRule',
     metadata: {
       name: service.name,
       namespace: service.namespace,
       labels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/managed-by': MANAGED_BY },
     },
     spec: { host: service.host, subsets: SLOTS.map((slot) => slotSubset(service, slot)) },
-  });
-  object.validate();
-  return object.toJSON() as KubeObject;
+  } satisfies IDestinationRule;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
+import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { applyPatch } from 'rfc6902';
 import type { ServiceConfig } from '../config.js';
 import { GrayError } from '../release/errors.js';
 import type { JsonPatchOp, KubeObject, PatchPlan } from '../release/ports.js';
 import { type HeaderRoute, SLOTS, type Slot, type Weights } from '../release/types.js';
-import { MANAGED_BY } from './labels.js';
+import { ISTIO_API_VERSION, MANAGED_BY } from './labels.js';
 
 interface Destination {
   destination: { host: string; subset?: string; port?: { number?: number } };
@@ -39,10 +39,24 @@ export class RouteNotFoundError extends GrayError {
 
 /**
  * Builds the seed's VirtualService `<svc>-deployment`: one http route `<svc>-http` with weighted
- * destinations for subsets blue and green (both weights explicit). Validated against Istio's schema.
+ * destinations for subsets blue and green (both weights explicit). Typed by Istio's schema; throws
+ * Error unless both weights are whole percents 0–100 (Istio's weight is an int32), the one input
+ * that is computed rather than checked by config.ts.
  */
 export function buildVirtualService(service: ServiceConfig, weights: Weights): KubeObject {
-  const object = new VirtualService({
+  const bad = SLOTS.filter(
+    (slot) => !Number.isInteger(weights[slot]) || weights[slot] < 0 || weights[slot] > 100,
+  );
+  if (bad.length > 0) {
+    throw new Error(
+      `VirtualService ${service.virtualService}: route ${service.routeName} weight must be integer 0–100 (${bad
+        .map((slot) => `${slot} ${weights[slot]}`)
+        .join(', ')})`,
+    );
+  }
+  return {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'VirtualService',
     metadata: {
       name: service.virtualService,
       namespace: service.namespace,
@@ -60,9 +74,7 @@ export function buildVirtualService(service: ServiceConfig, weights: Weights): K
         },
       ],
     },
-  });
-  object.validate();
-  return object.toJSON() as KubeObject;
+  } satisfies IVirtualService;
 }
 
 /** Finds the default route by name; throws RouteNotFoundError. */

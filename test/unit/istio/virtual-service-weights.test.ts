@@ -280,4 +280,13 @@ describe('buildVirtualService', () => {
 
     expect(() => buildVirtualService(service, { blue: 66.5, green: 33.5 })).toThrow(/weight must be integer/);
   });
+
+  it('refuses a weight outside 0–100, naming the VirtualService, the route and the bad weights', () => {
+    expect(() => buildVirtualService(service, { blue: 101, green: -1 })).toThrow(
+      'VirtualService address-service-deployment: route address-service-http weight must be integer 0–100 (blue 101, green -1)',
+    );
+    expect(() => buildVirtualService(service, { blue: 100, green: Number.NaN })).toThrow(
+      'VirtualService address-service-deployment: route address-service-http weight must be integer 0–100 (green NaN)',
+    );
+  });
 });
