@@ -1,0 +1,100 @@
+// The lock as a lease (functions/release/context.ts): a cluster write is fenced by renewing the lock
+// only once half of the lease taken or last renewed is gone; before that, the lock cannot have been
+// taken over (locks are only taken once expired), so no DynamoDB round trip is needed.
+import { describe, expect, it } from 'vitest';
+import { runOperation } from '../../../functions/release/context.js';
+import { deploy } from '../../../functions/release/deploy.js';
+import type { ObjectRef } from '../../../functions/release/ports.js';
+import { memoryHarness } from '../../support/memory/harness.js';
+
+const VS: ObjectRef = { kind: 'VirtualService', namespace: 'happyride', name: 'address-service-deployment' };
+const base = { service: 'address-service', actor: 'U0ALICE' };
+/** A write of the VirtualService that changes one annotation (a real cluster write). */
+const touch = (value: string) => () => [
+  { op: 'add' as const, path: '/metadata/annotations', value: { touched: value } },
+];
+
+async function harness() {
+  const h = memoryHarness();
+  await deploy(h.deps, { ...base, version: '1.0.1-3b7c9e1' });
+  const renewals: number[] = [];
+  const renewLock = h.store.renewLock.bind(h.store);
+  h.store.renewLock = async (service, operationId, expiresAt) => {
+    renewals.push(expiresAt);
+    return renewLock(service, operationId, expiresAt);
+  };
+  return { ...h, renewals };
+}
+
+describe('lock lease', () => {
+  it('writes without a renewal while more than half of the 120 s lease is left', async () => {
+    const h = await harness();
+
+    await runOperation(
+      h.deps,
+      { ...base, action: 'test', summary: 'test', budgetSeconds: 120 },
+      async (ctx) => {
+        h.clock.advance(59_000);
+        await ctx.cluster.edit(VS, touch('a'));
+        return 'done';
+      },
+    );
+
+    expect(h.renewals).toEqual([]);
+  });
+
+  it('renews the lock before a write once half the lease is gone, to now + the budget', async () => {
+    const h = await harness();
+    const startedAt = Math.floor(h.clock.now() / 1000);
+
+    await runOperation(
+      h.deps,
+      { ...base, action: 'test', summary: 'test', budgetSeconds: 120 },
+      async (ctx) => {
+        h.clock.advance(60_000);
+        await ctx.cluster.edit(VS, touch('a'));
+        h.clock.advance(30_000);
+        await ctx.cluster.edit(VS, touch('b'));
+        return 'done';
+      },
+    );
+
+    // The second write came 30 s after the renewal: still inside the renewed lease's first half.
+    expect(h.renewals).toEqual([startedAt + 60 + 120]);
+  });
+
+  it('stops before writing when the lock passed to another operation after the lease ran out', async () => {
+    const h = await harness();
+    const writes = () => h.cluster.writes.length;
+    let before = 0;
+
+    const run = runOperation(
+      h.deps,
+      { ...base, action: 'test', summary: 'slow', budgetSeconds: 120 },
+      async (ctx) => {
+        h.clock.advance(121_000);
+        const now = Math.floor(h.clock.now() / 1000);
+        await h.store.acquireLock(
+          'address-service',
+          {
+            operationId: 'op-next',
+            action: 'weight',
+            summary: 'weight 5',
+            requester: 'U0BOB',
+            since: now,
+            expiresAt: now + 120,
+          },
+          now,
+        );
+        before = writes();
+        await ctx.cluster.edit(VS, touch('late'));
+        return 'done';
+      },
+    );
+
+    await expect(run).rejects.toThrow(
+      "slow: address-service's lock passed to weight 5 by U0BOB after this one ran past its time budget; it stopped without further changes",
+    );
+    expect(writes()).toBe(before);
+  });
+});
