@@ -1,5 +1,6 @@
 // `npm run bench`: the five figures of the benchmarks issue in one run on this machine, written to
 // bench/results.json and BENCHMARKS.md. `npm run bench:smoke` (--smoke): tiny sizes, nothing written.
+// `--only=3,4` runs only those figure groups (1 = 1 + 3c, 2, 3 = 3a + 3b, 4, 5) and writes nothing.
 // One DynamoDB Local for the run, started here and stopped at the end, whatever happens.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,6 +17,9 @@ import { measureWeightShiftLatency } from './weight-shift-latency.js';
 
 const smoke = process.argv.includes('--smoke');
 const sizes = smoke ? SMOKE_SIZES : FULL_SIZES;
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+const wanted = (group: string) => !only || only.has(group);
 const started = performance.now();
 // Read before measuring: the code the figures belong to.
 const code = describeCode(ROOT);
@@ -33,21 +37,29 @@ async function step<T>(label: string, measure: () => Promise<T>): Promise<T> {
 const dynamo = await step('starting DynamoDB Local', () => startDynamoDbLocal());
 const figures: FigureResult[] = [];
 try {
-  figures.push(...(await step('1 + 3c ack latency', () => measureAckLatency(dynamo.endpoint, sizes))));
-  figures.push(...(await step('2 cold start', () => measureColdStart(sizes))));
-  figures.push(
-    ...(await step('3a + 3b calls per operation', () => measureCallsPerOperation(dynamo.endpoint))),
-  );
-  figures.push(await step('4 weight shift latency', () => measureWeightShiftLatency(dynamo.endpoint, sizes)));
-  figures.push(await step('5 sweeper scaling', () => measureSweeperScaling(dynamo.endpoint, sizes)));
+  if (wanted('1'))
+    figures.push(...(await step('1 + 3c ack latency', () => measureAckLatency(dynamo.endpoint, sizes))));
+  if (wanted('2')) figures.push(...(await step('2 cold start', () => measureColdStart(sizes))));
+  if (wanted('3'))
+    figures.push(
+      ...(await step('3a + 3b calls per operation', () => measureCallsPerOperation(dynamo.endpoint))),
+    );
+  if (wanted('4'))
+    figures.push(
+      await step('4 weight shift latency', () => measureWeightShiftLatency(dynamo.endpoint, sizes)),
+    );
+  if (wanted('5'))
+    figures.push(await step('5 sweeper scaling', () => measureSweeperScaling(dynamo.endpoint, sizes)));
 } finally {
   await dynamo.stop();
 }
 
 const results = collectResults(figures, Math.round((performance.now() - started) / 1000), code, loadAtStart);
 console.log(renderConsole(results));
-if (smoke) {
-  console.log('smoke run: nothing written (npm run bench writes bench/results.json and BENCHMARKS.md)');
+if (smoke || only) {
+  console.log(
+    'smoke or partial run: nothing written (npm run bench writes bench/results.json and BENCHMARKS.md)',
+  );
 } else {
   writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
