@@ -26,10 +26,11 @@ export async function requireSlotReady(
 export async function readSlots(
   ctx: Pick<OperationContext, 'service' | 'cluster'>,
   slots: readonly Slot[],
+  started?: Promise<KubeObject[]>,
 ): Promise<Partial<Record<Slot, KubeObject>>> {
   const found: Partial<Record<Slot, KubeObject>> = {};
   if (slots.length === 0) return found;
-  const listed = await ctx.cluster.list('Deployment', ctx.service.namespace, slotsSelector(ctx.service));
+  const listed = await (started ?? listSlots(ctx));
   await Promise.all(
     slots.map(async (slot) => {
       const name = deploymentRef(ctx.service, slot).name;
@@ -43,16 +44,29 @@ export async function readSlots(
 }
 
 /**
- * requireSlotReady for several slots with one LIST (readSlots): each must exist, run its recorded
- * version and have available pods (all of them when `full`). Throws as requireSlotReady.
+ * The one LIST of readSlots, to start early: a use case may start it before taking the lock (in
+ * parallel with the lock and record round trips) when the record read under the lock re-checks
+ * every slot state gray itself changes (requireRecordedReady). Throws GrayErrors when awaited.
+ */
+export function listSlots(ctx: Pick<OperationContext, 'service' | 'cluster'>): Promise<KubeObject[]> {
+  const listed = ctx.cluster.list('Deployment', ctx.service.namespace, slotsSelector(ctx.service));
+  // Awaited later, or never (the service was busy): never an unhandled rejection.
+  listed.catch(() => undefined);
+  return listed;
+}
+
+/**
+ * requireSlotReady for several slots with one LIST (readSlots, or `started` from listSlots): each
+ * must exist, run its recorded version and have available pods (all when `full`). Throws as requireSlotReady.
  */
 export async function requireSlotsReady(
   ctx: Pick<OperationContext, 'service' | 'cluster' | 'draft'>,
   slots: readonly Slot[],
   action: string,
   full = false,
+  started?: Promise<KubeObject[]>,
 ): Promise<void> {
-  const deployments = await readSlots(ctx, slots);
+  const deployments = await readSlots(ctx, slots, started);
   for (const slot of slots) checkSlotReady(ctx, slot, action, full, deployments[slot]);
 }
 

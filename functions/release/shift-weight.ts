@@ -2,7 +2,7 @@ import { findService } from '../config.js';
 import { planWeights, readWeights } from '../istio/virtual-service.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { GrayError, InvalidInputError } from './errors.js';
-import { ensureSubset, requireRecordedReady, requireSlotsReady } from './readiness.js';
+import { ensureSubset, listSlots, requireRecordedReady, requireSlotsReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
 
@@ -49,6 +49,9 @@ export async function shiftWeight(
 ): Promise<OperationDone | ApprovalRequired> {
   const weight = parseWeight(input.weight);
   const service = findService(deps.config, input.service);
+  // The slots' LIST runs while the lock and the record are fetched; the record, read under the lock,
+  // still decides (a slot gray tore down or is redeploying is refused by requireRecordedReady).
+  const listed = listSlots({ service, cluster: deps.clusterFor(service) });
   try {
     return await runOperation(
       deps,
@@ -78,7 +81,7 @@ export async function shiftWeight(
         // version and have available pods (one LIST for both), and have its subset, before the route
         // points at it. The subsets are read only until the record notes them (ensureSubset).
         const carrying = [...(weight > 0 ? [target] : []), ...(weight < 100 ? [draft.live] : [])];
-        await Promise.all([requireSlotsReady(ctx, carrying, 'weight'), ensureSubset(ctx)]);
+        await Promise.all([requireSlotsReady(ctx, carrying, 'weight', false, listed), ensureSubset(ctx)]);
         const weights = { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights;
         const after = await ctx.cluster.edit(
           virtualServiceRef(ctx.service),
