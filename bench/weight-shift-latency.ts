@@ -158,7 +158,9 @@ export async function measureWeightShiftLatency(
         `p50 ${gray.p50} ms / p99 ${gray.p99} ms (×${wholeP50} of the raw PATCH at p50). Requests of one shift: ${shiftRequests}.`,
       notes:
         p50 > 2
-          ? "Before its PATCH a weight shift waits for the longer of two paths: the slots' LIST, and the lock " +
+          ? "Figure 3a's own target (1 read + 1 write) puts a read before the write, so ×2 is the least a " +
+            'weight shift could take even with a free lock and record; here the read runs in parallel with them. ' +
+            "Before its PATCH a weight shift waits for the longer of two paths: the slots' LIST, and the lock " +
             '`PutItem` followed by the record `GetItem` (the record must be read under the lock, or a commit that ' +
             'landed in between would go unseen until after the cluster write). Two sequential DynamoDB Local ' +
             'round trips (a Java process on the same 2 cores) cost more than the raw PATCH on their own; only ' +
