@@ -1,15 +1,20 @@
 /**
  * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver, wrapped with middy. Verifies
- * the Slack signature over the raw body, parses, authorises, records, dispatches to the worker and
- * acks — never calling Kubernetes (Slack: acknowledge within 3,000 ms).
+ * the Slack signature over the raw body, parses, answers help and bad input at once, and otherwise
+ * hands the request to the worker (one asynchronous Lambda invoke) and acks "on its way". No DynamoDB,
+ * Kubernetes or Slack Web API call happens here: Bolt answers Slack only after the listener returns,
+ * so the ack is the hand-off's time (Slack: acknowledge within 3,000 ms). Imports only Bolt, middy,
+ * the grammar, the small views and the signed-fetch hand-off, for a cold start near a bare Bolt app's.
  */
 import middy from '@middy/core';
 import { App, AwsLambdaReceiver, isValidSlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError } from './release/errors.js';
+import type { Dispatcher } from './slack/dispatch.js';
+import { LambdaDispatcher } from './slack/lambda-invoke.js';
 import { registerGrayCommands } from './slack/listeners.js';
-import { createGrayRuntime, type GrayRuntime, readGrayEnv } from './slack/runtime.js';
-import { resolveSlackSecrets } from './slack/secrets.js';
+import { logInternalError } from './slack/logger.js';
+import { readSlackFunctionEnv, resolveSigningSecret } from './slack/slack-env.js';
 
 /** Slack signs requests with a timestamp; Bolt rejects old ones, we also reject ones from the future. */
 const MAX_SKEW_SECONDS = 300;
@@ -19,21 +24,34 @@ type LambdaHandler = (
   context: Context,
 ) => Promise<{ statusCode: number; body: string }>;
 
-/** Builds the HTTP handler for a runtime (tests pass one wired to local servers). */
-export function createSlackHandler(runtime: GrayRuntime, now: () => number = Date.now): LambdaHandler {
-  const signingSecret = runtime.env.SLACK_SIGNING_SECRET;
+/** What the Slack handler needs; tests and the demo pass an InlineDispatcher running the worker in-process. */
+export interface SlackHandlerOptions {
+  /** The Slack app's signing secret. */
+  signingSecret: string;
+  /** Where jobs go (the worker Lambda when deployed). */
+  dispatcher: Dispatcher;
+  /** Epoch ms; default Date.now. */
+  now?: () => number;
+  /** Default: the Powertools logger. */
+  logError?: (error: unknown, correlationId: string) => void;
+}
+
+/** Builds the HTTP handler; throws ConfigError without a signing secret. */
+export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler {
+  const { signingSecret, now = Date.now } = options;
   if (!signingSecret) {
     throw new ConfigError(
       'SLACK_SIGNING_SECRET is required for the slack function (set SLACK_SIGNING_SECRET_PARAM)',
     );
   }
   const receiver = new AwsLambdaReceiver({ signingSecret });
-  const app = new App({
-    token: runtime.env.SLACK_BOT_TOKEN,
-    receiver,
-    ...(runtime.env.SLACK_API_URL ? { clientOptions: { slackApiUrl: runtime.env.SLACK_API_URL } } : {}),
+  // No bot token: this function never calls the Web API (the worker does), and an `authorize` that
+  // grants nothing keeps Bolt from calling auth.test on the first request.
+  const app = new App({ receiver, authorize: async () => ({}) });
+  registerGrayCommands(app, {
+    dispatcher: options.dispatcher,
+    logError: options.logError ?? logInternalError,
   });
-  registerGrayCommands(app, runtime.slack);
   let boltHandler:
     | Promise<
         (event: never, context: never, callback: never) => Promise<{ statusCode: number; body: string }>
@@ -66,12 +84,22 @@ export function createSlackHandler(runtime: GrayRuntime, now: () => number = Dat
     }) as unknown as LambdaHandler;
 }
 
-let cached: LambdaHandler | undefined;
+let cached: Promise<LambdaHandler> | undefined;
 
-/** The deployed entry point: runtime from the environment, built once per container. */
+/**
+ * The deployed entry point: signing secret (SSM) and worker from the environment, built once per
+ * container; a failed start-up is retried on the next request.
+ */
 export const handler: LambdaHandler = async (event, context) => {
-  cached ??= createSlackHandler(
-    createGrayRuntime(readGrayEnv({ ...process.env, ...(await resolveSlackSecrets(process.env)) })),
-  );
-  return cached(event, context);
+  cached ??= (async () => {
+    const settings = readSlackFunctionEnv(process.env);
+    return createSlackHandler({
+      signingSecret: await resolveSigningSecret(settings, process.env),
+      dispatcher: LambdaDispatcher.fromEnv(settings.workerFunction, process.env),
+    });
+  })().catch((error: unknown) => {
+    cached = undefined;
+    throw error;
+  });
+  return (await cached)(event, context);
 };

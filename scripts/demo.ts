@@ -10,8 +10,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse, stringify } from 'yaml';
 import { loadGrayConfig } from '../functions/config.js';
-import type { InlineDispatcher } from '../functions/slack/dispatch.js';
-import { createGrayRuntime, readGrayEnv } from '../functions/slack/runtime.js';
+import { createGrayRuntime, createInlineDispatcher, readGrayEnv } from '../functions/slack/runtime.js';
 import { createSlackHandler } from '../functions/slack.js';
 import { createClusterResolver } from '../functions/wiring.js';
 import { startSlackApiServer } from '../test/support/slack-api-server.js';
@@ -63,7 +62,6 @@ const runtime = createGrayRuntime(
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.url,
     GRAY_TABLE_NAME: stack.env.GRAY_TABLE_NAME,
-    GRAY_DISPATCH: 'inline',
   }),
   {
     config: loadGrayConfig(configPath),
@@ -76,8 +74,9 @@ const runtime = createGrayRuntime(
     reporterIntervalMs: 0,
   },
 );
-const handler = createSlackHandler(runtime);
-const dispatcher = runtime.dispatcher as InlineDispatcher;
+// The Slack function acks and hands each request over; the worker's jobs run here (GRAY_DISPATCH=inline).
+const dispatcher = createInlineDispatcher(runtime);
+const handler = createSlackHandler({ signingSecret: SECRET, dispatcher });
 let step = 0;
 let failures = 0;
 
@@ -89,7 +88,7 @@ async function post(body: string): Promise<string> {
   return blocksToText(parsed.blocks, parsed.text ?? '');
 }
 
-/** Sends `/gray <text>` as the requester, waits for the worker, prints the ack and every new Slack message. */
+/** Sends `/gray <text>` as the requester, waits for the worker, prints the ack, the worker's answer and every new Slack message. */
 async function gray(text: string): Promise<void> {
   step++;
   const seen = snapshot();
@@ -179,7 +178,7 @@ try {
   await approveLatest();
   await gray(`status ${svc}`);
   await gray(`history ${svc} 10`);
-  const cluster = createClusterResolver(access)(runtime.slack.config.services[0]!);
+  const cluster = createClusterResolver(access)(runtime.worker.release.config.services[0]!);
   for (const kind of ['VirtualService', 'DestinationRule'] as const) {
     const name = kind === 'VirtualService' ? 'address-service-deployment' : svc;
     const object = await cluster.read({ kind, namespace: 'happyride', name });

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { App } from '@slack/bolt';
 import { registerGrayCommands } from '../functions/slack/listeners.js';
-import { createGrayRuntime, readGrayEnv } from '../functions/slack/runtime.js';
+import { logInternalError } from '../functions/slack/logger.js';
+import { createGrayRuntime, createInlineDispatcher, readGrayEnv } from '../functions/slack/runtime.js';
 import { startLocalStack } from './support/local-stack.js';
 
 const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, context: { type: 'string' } } });
@@ -24,12 +25,7 @@ const stack = await startLocalStack(join(process.cwd(), '.gray-demo'), {
   realCluster: values.kubeconfig !== undefined || values.context !== undefined,
 });
 const runtime = createGrayRuntime(
-  readGrayEnv({
-    SLACK_SIGNING_SECRET: 'socket-mode',
-    SLACK_BOT_TOKEN: botToken,
-    GRAY_TABLE_NAME: stack.env.GRAY_TABLE_NAME,
-    GRAY_DISPATCH: 'inline',
-  }),
+  readGrayEnv({ SLACK_BOT_TOKEN: botToken, GRAY_TABLE_NAME: stack.env.GRAY_TABLE_NAME }),
   {
     dynamo: new DynamoDBClient({
       endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
@@ -45,7 +41,8 @@ const runtime = createGrayRuntime(
   },
 );
 const app = new App({ token: botToken, appToken, socketMode: true });
-registerGrayCommands(app, runtime.slack);
+// The same listeners as the Lambda; their jobs run in this process (GRAY_DISPATCH=inline).
+registerGrayCommands(app, { dispatcher: createInlineDispatcher(runtime), logError: logInternalError });
 await app.start();
 console.log('gray is connected to Slack in Socket Mode; try /gray help. Ctrl-C stops it.');
 const stop = async () => {

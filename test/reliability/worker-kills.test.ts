@@ -19,6 +19,7 @@ import { enqueueOperation } from '../../functions/release/request.js';
 import { runQueuedOperation } from '../../functions/release/run-queued.js';
 import { shiftWeight } from '../../functions/release/shift-weight.js';
 import { type SweepReport, sweep } from '../../functions/release/sweep.js';
+import { requestDeps } from '../../functions/slack/deps.js';
 import { liveDeployment, liveRouting, recordVsCluster } from './support/consistency.js';
 import { expectFigure, FigureTally } from './support/figures.js';
 import {
@@ -97,7 +98,7 @@ function tookEffect(useCase: UseCase, service: string): boolean {
 /** Queues the command as the ack path does and runs it in a worker that dies after `killAfter` writes. */
 async function runDying(useCase: UseCase, service: string, killAfter: number | ((step: string) => boolean)) {
   const operationId = `kill-${service}-${typeof killAfter === 'number' ? killAfter : 'at'}`;
-  await enqueueOperation(stack.runtime.slack, commandOf(useCase, service), {
+  await enqueueOperation(requestDeps(stack.runtime.worker), commandOf(useCase, service), {
     actor: 'U0ALICE',
     channel: CHANNEL,
     operationId,

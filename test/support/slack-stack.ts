@@ -1,8 +1,15 @@
 // gray's Slack surface on real local servers: Bolt's AwsLambdaReceiver behind functions/slack.ts with
-// HMAC-signed requests, DynamoDB Local, our Kubernetes API server and the loopback Slack Web API.
-
+// HMAC-signed requests, the worker's jobs run in-process by the InlineDispatcher (await
+// `dispatcher.idle()` before asserting what the worker did), DynamoDB Local, our Kubernetes API server
+// and the loopback Slack Web API, which also receives the worker's response_url answers.
+import type { GrayConfig } from '../../functions/config.js';
 import type { InlineDispatcher } from '../../functions/slack/dispatch.js';
-import { createGrayRuntime, type GrayRuntime, readGrayEnv } from '../../functions/slack/runtime.js';
+import {
+  createGrayRuntime,
+  createInlineDispatcher,
+  type GrayRuntime,
+  readGrayEnv,
+} from '../../functions/slack/runtime.js';
 import { createSlackHandler } from '../../functions/slack.js';
 import { createTestTable, type TestTable } from './dynamodb-table.js';
 import { type KubeApiServer, startKubeApiServer } from './kube-api-server/index.js';
@@ -16,7 +23,10 @@ export const CHANNEL = 'C0RELEASES';
 
 /** Handles on every server plus helpers that send signed Slack requests. */
 export interface SlackStack {
+  /** The worker's runtime (the Slack function itself holds only the dispatcher). */
   runtime: GrayRuntime;
+  /** The config the worker runs with. */
+  config: GrayConfig;
   kube: KubeApiServer;
   slack: SlackApiServer;
   table: TestTable;
@@ -24,13 +34,13 @@ export interface SlackStack {
   clock: { now(): number; advance(ms: number): void };
   dispatcher: InlineDispatcher;
   handler: ReturnType<typeof createSlackHandler>;
-  /** Sends `/gray <text>` as `user`; returns status, parsed JSON body and elapsed ms. */
+  /** Sends `/gray <text>` as `user`; returns status, parsed JSON body and elapsed ms (the ack only). */
   command(
     text: string,
     user?: string,
     options?: { timestamp?: number; base64?: boolean },
   ): Promise<SlackReply>;
-  /** Clicks a button on the message `messageTs`; `actionTs` identifies the click (same ts = same delivery). */
+  /** Clicks a button on the message `messageTs`; `actionTs` identifies the click (same ts = same delivery). Its response_url is `click-<actionTs>`. */
   click(
     actionId: string,
     value: string,
@@ -38,6 +48,10 @@ export interface SlackStack {
     messageTs: string,
     actionTs?: string,
   ): Promise<SlackReply>;
+  /** Texts the worker posted to the response_url of the `n`-th command (`cmd-<n>`), or of `id`. */
+  answers(id: number | string): string[];
+  /** The number of the last command sent (its response_url is `cmd-<n>`). */
+  lastCommand(): number;
   close(): Promise<void>;
 }
 
@@ -73,7 +87,6 @@ export async function startSlackStack(
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.url,
     GRAY_TABLE_NAME: table.tableName,
-    GRAY_DISPATCH: 'inline',
   });
   const runtime = createGrayRuntime(env, {
     config: seedConfig({ approvers: ['U0APPROVER', 'U0APPROVER2'], ...configOverrides }),
@@ -87,7 +100,12 @@ export async function startSlackStack(
     reporterIntervalMs: 0,
     logError: () => undefined,
   });
-  const handler = createSlackHandler(runtime);
+  const dispatcher = createInlineDispatcher(runtime);
+  const handler = createSlackHandler({
+    signingSecret: SIGNING_SECRET,
+    dispatcher,
+    logError: () => undefined,
+  });
   const send = async (
     body: string,
     options: { timestamp?: number; base64?: boolean } = {},
@@ -105,11 +123,12 @@ export async function startSlackStack(
   };
   return {
     runtime,
+    config: runtime.worker.release.config,
     kube,
     slack,
     table,
     clock,
-    dispatcher: runtime.dispatcher as InlineDispatcher,
+    dispatcher,
     handler,
     command: (text, user = 'U0ALICE', options = {}) => {
       triggers++;
@@ -135,8 +154,13 @@ export async function startSlackStack(
           responseUrl: slack.responseUrl(`click-${actionTs}`),
         }),
       ),
+    answers: (id) =>
+      slack
+        .responses(typeof id === 'number' ? `cmd-${id}` : id)
+        .map((response) => String((response as { text?: unknown }).text ?? '')),
+    lastCommand: () => triggers,
     close: async () => {
-      await (runtime.dispatcher as InlineDispatcher).idle();
+      await dispatcher.idle();
       await Promise.all([kube.close(), slack.close(), table.drop()]);
     },
   };

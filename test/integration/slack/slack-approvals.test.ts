@@ -6,7 +6,7 @@ import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-s
 let stack: SlackStack;
 const weights = () =>
   readWeights(
-    stack.runtime.slack.config.services[0]!,
+    stack.config.services[0]!,
     stack.kube.getObject(
       'virtualservices',
       'happyride',
@@ -30,16 +30,24 @@ async function requestPromotion(): Promise<{ ts: string; approvalId: string; rep
   await stack.command('deploy address-service green 1.0.1-3b7c9e1');
   await stack.dispatcher.idle();
   stack.slack.reset();
-  const reply = await stack.command('promote address-service', 'U0ALICE');
+  const ack = await stack.command('promote address-service', 'U0ALICE');
+  await stack.dispatcher.idle();
+  expect((ack.body as { text: string }).text).toBe(
+    'on its way: promote on address-service; the answer follows here',
+  );
   const message = stack.slack.messages(CHANNEL).at(-1)!;
   return {
     ts: message.ts,
     approvalId: buttonValue(message.blocks, 'gray_approve'),
-    reply: (reply.body as { text: string }).text,
+    reply: stack.answers(stack.lastCommand()).join(' | '),
   };
 }
 
-const promotions = () => stack.dispatcher.jobs.filter((j) => j.kind === 'operation').length;
+/** Promotions that ran: succeeded promote events in the audit log. */
+const promotions = async () =>
+  (await stack.runtime.worker.release.store.history('address-service', 50)).filter(
+    (e) => e.action === 'promote' && e.result === 'succeeded',
+  ).length;
 const responsesTo = (actionTs: string) =>
   stack.slack.responses(`click-${actionTs}`).map((r) => JSON.stringify(r));
 
@@ -64,7 +72,7 @@ describe('approvals through signed button clicks', () => {
     const decided = stack.slack.message(CHANNEL, ts)!;
     expect(decided.text).toContain('approved');
     expect(JSON.stringify(decided.blocks)).not.toContain('gray_approve');
-    const history = await stack.runtime.slack.store.history('address-service', 3);
+    const history = await stack.runtime.worker.release.store.history('address-service', 3);
     expect(history.map((e) => [e.actor, e.action, e.summary, e.result, e.approvedBy])).toEqual([
       ['U0ALICE', 'promote', 'promote', 'succeeded', 'U0APPROVER'],
       ['U0APPROVER', 'approval', 'approve: promote (requested by U0ALICE)', 'succeeded', undefined],
@@ -74,19 +82,19 @@ describe('approvals through signed button clicks', () => {
 
   it('runs one promotion when the same click is delivered twice', async () => {
     const { ts, approvalId } = await requestPromotion();
-    const before = promotions();
+    const before = await promotions();
 
     await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000002.000002');
     await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000002.000002');
     await stack.dispatcher.idle();
 
-    expect(promotions() - before).toBe(1);
+    expect((await promotions()) - before).toBe(1);
     expect(weights()).toEqual({ blue: 0, green: 100 });
   });
 
   it('lets two approvers clicking at once promote exactly once; the second is told who approved', async () => {
     const { ts, approvalId } = await requestPromotion();
-    const before = promotions();
+    const before = await promotions();
 
     await Promise.all([
       stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000003.000001'),
@@ -94,7 +102,7 @@ describe('approvals through signed button clicks', () => {
     ]);
     await stack.dispatcher.idle();
 
-    expect(promotions() - before).toBe(1);
+    expect((await promotions()) - before).toBe(1);
     const told = [...responsesTo('1700000003.000001'), ...responsesTo('1700000003.000002')];
     expect(told).toHaveLength(1);
     expect(told[0]).toMatch(/was already approved by <@U0APPROVER2?>/);
@@ -127,6 +135,7 @@ describe('approvals through signed button clicks', () => {
     const { ts, approvalId } = await requestPromotion();
 
     await stack.click('gray_approve', approvalId, 'U0MALLORY', ts, '1700000006.000001');
+    await stack.dispatcher.idle();
 
     expect(responsesTo('1700000006.000001')[0]).toContain(
       'only <@U0APPROVER>, <@U0APPROVER2> can approve promote on address-service',

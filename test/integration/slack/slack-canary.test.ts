@@ -8,6 +8,7 @@ import { readWeights } from '../../../functions/istio/virtual-service.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
 import { requestOperation } from '../../../functions/release/request.js';
 import { CanaryPublisher } from '../../../functions/slack/canary-publisher.js';
+import { requestDeps } from '../../../functions/slack/deps.js';
 import { runSweep } from '../../../functions/sweeper.js';
 import { findFreePort } from '../../support/dynamodb-local.js';
 import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
@@ -17,7 +18,7 @@ let port: number;
 
 const weights = () =>
   readWeights(
-    stack.runtime.slack.config.services[0]!,
+    stack.config.services[0]!,
     stack.kube.getObject(
       'virtualservices',
       'happyride',
@@ -50,10 +51,15 @@ afterEach(() => stack.close());
 /** Starts the canary from Slack and returns its message's ts. */
 async function startCanary(): Promise<string> {
   const reply = await stack.command('canary address-service steps 10,50,100 every 5m');
-  expect(textOf(reply)).toMatch(
-    /^queued: canary steps 10,50,100 every 5m on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
+  expect(textOf(reply)).toBe(
+    'on its way: canary steps 10,50,100 every 5m on address-service; the answer follows here',
   );
   await stack.dispatcher.idle();
+  expect(stack.answers(stack.lastCommand())).toEqual([
+    expect.stringMatching(
+      /^queued: canary steps 10,50,100 every 5m on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
+    ),
+  ]);
   return canaryMessage()!.ts;
 }
 
@@ -162,7 +168,7 @@ describe('canary in Slack', () => {
 
   it('posts a promotion approval request a canary tick made, and remembers its message', async () => {
     await startCanary();
-    const deps = stack.runtime.slack;
+    const deps = requestDeps(stack.runtime.worker);
     const asked = await requestOperation(deps, {
       command: { verb: 'promote', service: 'address-service' },
       actor: 'U0ALICE',

@@ -6,7 +6,7 @@ import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-s
 let stack: SlackStack;
 const weights = () =>
   readWeights(
-    stack.runtime.slack.config.services[0]!,
+    stack.config.services[0]!,
     stack.kube.getObject(
       'virtualservices',
       'happyride',
@@ -26,24 +26,45 @@ beforeEach(async () => {
 afterEach(() => stack.close());
 
 describe('/gray through functions/slack.ts', () => {
-  it('acks `weight address-service 25` with no Kubernetes request, then the worker leaves 75/25 and one edited message', async () => {
+  it('acks `weight address-service 25` with one hand-off and no I/O; the worker answers queued, leaves 75/25 and one edited message', async () => {
     await deployGreen();
     stack.slack.reset();
     stack.kube.clearLog();
+    stack.table.requests.reset();
     stack.dispatcher.hold();
 
     const reply = await stack.command('weight address-service 25');
 
     expect(reply.statusCode).toBe(200);
-    expect(reply.body).toMatchObject({ response_type: 'ephemeral' });
-    expect(textOf(reply)).toMatch(
-      /^queued: weight 25 on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
-    );
+    expect(reply.body).toEqual({
+      response_type: 'ephemeral',
+      text: 'on its way: weight 25 on address-service; the answer follows here',
+    });
+    const n = stack.lastCommand();
+    expect(stack.dispatcher.jobs.at(-1)).toEqual({
+      kind: 'command',
+      command: { verb: 'weight', service: 'address-service', weight: 25 },
+      user: 'U0ALICE',
+      channel: CHANNEL,
+      triggerId: `trigger-${n}`,
+      responseUrl: stack.slack.responseUrl(`cmd-${n}`),
+    });
     expect(stack.kube.requests).toEqual([]);
+    expect(stack.table.requests.total()).toBe(0);
+    expect(stack.slack.calls()).toEqual([]);
 
     stack.dispatcher.release();
     await stack.dispatcher.idle();
 
+    expect(stack.answers(n)).toEqual([
+      expect.stringMatching(
+        /^queued: weight 25 on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
+      ),
+    ]);
+    expect(stack.slack.responses(`cmd-${n}`)[0]).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+    });
     expect(weights()).toEqual({ blue: 75, green: 25 });
     const messages = stack.slack.messages(CHANNEL);
     expect(messages).toHaveLength(1);
@@ -95,7 +116,12 @@ describe('/gray through functions/slack.ts', () => {
     });
     await stack.dispatcher.idle();
 
-    expect(textOf(reply)).toContain('queued: route header x-latest-version=true on address-service');
+    expect(textOf(reply)).toBe(
+      'on its way: route header x-latest-version=true on address-service; the answer follows here',
+    );
+    expect(stack.answers(stack.lastCommand())[0]).toContain(
+      'queued: route header x-latest-version=true on address-service',
+    );
     expect(
       stack.kube.getObject('virtualservices', 'happyride', 'address-service-deployment')?.spec,
     ).toMatchObject({
@@ -117,17 +143,28 @@ describe('/gray through functions/slack.ts', () => {
     expect(stack.dispatcher.jobs).toEqual([]);
   });
 
-  it('refuses an unauthorised user by the rule, recording only the refusal', async () => {
+  it('answers help in the ack, handing nothing over', async () => {
+    const reply = await stack.command('help');
+
+    expect(textOf(reply)).toContain('`/gray weight [service] &lt;0-100&gt;` — give the new slot');
+    expect(stack.dispatcher.jobs).toEqual([]);
+  });
+
+  it('refuses an unauthorised user by the rule from the worker, recording only the refusal', async () => {
     await stack.close();
     stack = await startSlackStack(inject('dynamoEndpoint'), { allowedUsers: ['U0ALICE'] });
     stack.table.requests.reset();
 
     const reply = await stack.command('weight address-service 5', 'U0MALLORY');
+    await stack.dispatcher.idle();
 
-    expect(textOf(reply)).toContain("<@U0MALLORY> is not in address-service's allowedUsers");
-    expect(stack.dispatcher.jobs).toEqual([]);
+    expect(textOf(reply)).toBe('on its way: weight 5 on address-service; the answer follows here');
+    expect(stack.answers(stack.lastCommand())).toEqual([
+      "⚠️ <@U0MALLORY> is not in address-service's allowedUsers; ask one of <@U0APPROVER>, <@U0APPROVER2> to add you in gray.config.yaml",
+    ]);
+    expect(stack.dispatcher.jobs.map((job) => job.kind)).toEqual(['command']);
     expect(stack.table.requests.snapshot()).toEqual({ GetItem: 1, PutItem: 1 });
-    const [event] = await stack.runtime.slack.store.history('address-service', 5);
+    const [event] = await stack.runtime.worker.release.store.history('address-service', 5);
     expect(event).toMatchObject({ actor: 'U0MALLORY', action: 'weight', result: 'refused' });
   });
 });
@@ -179,8 +216,12 @@ describe('Events API through functions/slack.ts', () => {
       );
 
     const responses = [await send(), await send('1'), await send('2')];
+    await stack.dispatcher.idle();
 
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(stack.dispatcher.jobs.slice(-3)).toEqual(
+      Array.from({ length: 3 }, () => ({ kind: 'home', eventId: 'Ev0HOME1', user: 'U0ALICE' })),
+    );
     expect(stack.slack.calls('views.publish')).toHaveLength(1);
     expect(JSON.stringify(stack.slack.homeView('U0ALICE'))).toContain('address-service');
     expect(JSON.stringify(stack.slack.homeView('U0ALICE'))).toContain('1.0.1-3b7c9e1');

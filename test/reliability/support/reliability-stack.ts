@@ -1,6 +1,7 @@
 // The whole of gray on real local servers for the reliability figures: many services in one config,
-// functions/slack.ts behind Bolt's AwsLambdaReceiver (HMAC-signed requests), the worker through the inline
-// dispatcher, DynamoDB Local, our Kubernetes API server (optionally behind the fault proxy) and the loopback
+// functions/slack.ts behind Bolt's AwsLambdaReceiver (HMAC-signed requests) handing every request to the
+// worker, whose jobs run in this process (TrackedDispatcher) and answer on the loopback response URLs,
+// DynamoDB Local, our Kubernetes API server (optionally behind the fault proxy) and the loopback
 // Slack Web API. First releases are deployed with gray's own deploy use case (it creates the objects).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type GrayConfig, parseGrayConfig } from '../../../functions/config.js';
@@ -82,8 +83,12 @@ export interface ReliabilityStack {
   clock: { now(): number; advance(ms: number): void; sleep(ms: number): Promise<void> };
   /** Invokes functions/slack.ts with an API Gateway event; a throw becomes `{statusCode: 500, thrown}`. */
   invoke(event: APIGatewayProxyEventV2): Promise<HandlerReply>;
-  /** Sends `/gray <text>` signed, as `user`; `id` names its trigger and response URL. */
+  /** Sends `/gray <text>` signed, as `user`; `id` names its trigger (`trigger-<id>`) and response URL (`<id>`). Returns the ack. */
   command(text: string, id: string, user?: string): Promise<HandlerReply>;
+  /** Resolves when the worker has run the job of the command sent with `id` (at once when none was handed over). */
+  commandDone(id: string): Promise<void>;
+  /** Texts posted to the response URL `id` (a command's id, or `click-<action_ts>`), oldest first. */
+  answers(id: string): string[];
   /** Sends one signed button click; the same `actionTs`, `messageTs` and `actionId` is the same delivery. */
   click(click: {
     actionId: string;
@@ -133,7 +138,6 @@ export async function startReliabilityStack(
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.url,
     GRAY_TABLE_NAME: table.tableName,
-    GRAY_DISPATCH: 'inline',
   });
   const runtime = createGrayRuntime(env, {
     config: reliabilityConfig(options.services, options.config),
@@ -148,9 +152,11 @@ export async function startReliabilityStack(
     logError: () => undefined,
   });
   const dispatcher = new TrackedDispatcher((job) => handleWorkerJob(runtime.worker, job));
-  runtime.slack.dispatcher = dispatcher;
-  runtime.dispatcher = dispatcher;
-  const handler = createSlackHandler(runtime);
+  const handler = createSlackHandler({
+    signingSecret: SIGNING_SECRET,
+    dispatcher,
+    logError: () => undefined,
+  });
   const invoke = async (event: APIGatewayProxyEventV2): Promise<HandlerReply> => {
     try {
       return toReply(await handler(event, {} as never));
@@ -191,6 +197,8 @@ export async function startReliabilityStack(
           { secret: SIGNING_SECRET },
         ),
       ),
+    commandDone: (id) => dispatcher.finished(`command:trigger-${id}`),
+    answers: (id) => slack.responses(id).map((r) => String((r as { text?: unknown }).text ?? '')),
     click: (click) =>
       invoke(
         signedEvent(
