@@ -1,5 +1,5 @@
 // Figure `lost-updates`: 1,000 conflicting commands fired at 20 services in waves — on each service five
-// at once, three through signed Slack commands (ack path + worker) and two straight into the use cases (as
+// at once, three through signed Slack commands (ack + the worker's job) and two straight into the use cases (as
 // the CLI does) — must lose no update: every command ends succeeded, busy, refused or failed with a reason;
 // every success is in its service's audit chain, each change starting from the state the previous one left
 // (no write based on a stale read); and at the end every record equals its cluster, with no lock left.
@@ -73,20 +73,28 @@ const textOf = (reply: HandlerReply) =>
   typeof reply.body === 'string' ? reply.body : (reply.body.text ?? '');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Through functions/slack.ts: the ack queues (or answers busy), then the worker's final state. */
+/**
+ * Through functions/slack.ts: the ack hands the command over; the worker's job answers on the response
+ * URL (queued, or busy / refused) and runs the queued operation; then the operation's final state.
+ */
 async function viaSlack(command: ResolvedWriteCommand, id: string, delay: number): Promise<Outcome> {
   await pause(delay);
   const label = `slack /gray ${commandText(command)}`;
   const reply = await stack.command(commandText(command), id, `U0${id.replaceAll('-', '')}`);
-  const text = textOf(reply);
-  const operationId = /\(operation ([0-9a-f-]{36})\)/.exec(text)?.[1];
-  if (reply.statusCode !== 200)
-    return { label, service: command.service, state: 'unknown', reason: `HTTP ${reply.statusCode}` };
+  if (reply.statusCode !== 200 || !textOf(reply).startsWith('on its way: '))
+    return {
+      label,
+      service: command.service,
+      state: 'unknown',
+      reason: `ack ${reply.statusCode}: ${textOf(reply)}`,
+    };
+  await stack.commandDone(id);
+  const text = stack.answers(id).join(' | ');
+  const operationId = /^queued: .*\(operation ([0-9a-f-]{36})\)/.exec(text)?.[1];
   if (!operationId) {
     const state = / is busy: /.test(text) ? 'busy' : text.startsWith('⚠️') ? 'refused' : 'unknown';
     return { label, service: command.service, state, reason: text };
   }
-  await stack.dispatcher.finished(operationId);
   const operation = await stack.runtime.worker.operations.getOperation(
     operationId,
     Math.floor(stack.clock.now() / 1000),

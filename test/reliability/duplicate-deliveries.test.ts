@@ -4,6 +4,7 @@
 // nothing a second time: one Home tab publish per event, one queued operation per click, and per
 // operation one audit event, one VirtualService patch and one channel message.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { WorkerJob } from '../../functions/slack/dispatch.js';
 import { handleWorkerJob } from '../../functions/slack/worker-jobs.js';
 import { signedEvent } from '../support/slack-requests.js';
 import { expectFigure, FigureTally } from './support/figures.js';
@@ -18,7 +19,7 @@ import {
 } from './support/reliability-stack.js';
 
 const SERVICES = serviceNames(5);
-/** Operations (and clicks) per service; each operation is redelivered to the worker REDELIVERIES times. */
+/** Commands (and clicks) per service; each command's job is redelivered to the worker REDELIVERIES times. */
 const OPERATIONS_PER_SERVICE = 5;
 const REDELIVERIES = 12;
 /** Events, each retried three times (Slack's maximum). */
@@ -72,6 +73,7 @@ async function eventRetries(tally: FigureTally) {
     const eventId = `Ev0DUP${i}`;
     const replies = await Promise.all([homeOpened(eventId, user), homeOpened(eventId, user, 1)]);
     replies.push(await homeOpened(eventId, user, 2), await homeOpened(eventId, user, 3));
+    await stack.dispatcher.finished(`home:${eventId}`);
     const publishes = stack.slack.calls('views.publish').filter((c) => c.params.user_id === user).length;
     const problems = [
       ...(status(replies) === '200,200,200,200' ? [] : [`answered ${status(replies)}`]),
@@ -98,22 +100,43 @@ function counts(service: string) {
 }
 
 /**
- * Worker redeliveries: `/gray weight` queues an operation; its job is redelivered twice while it starts
- * (racing the first delivery) and ten times after it finished.
+ * Worker redeliveries: `/gray weight` hands a command job to the worker; the same job is delivered twice
+ * more while the first delivery runs (racing it), then ten more times after it finished, alternately
+ * the command job and an `operation` job for the operation it queued.
  */
 async function redeliveriesOn(service: string, weight: number, id: string, tally: FigureTally) {
   const before = counts(service);
+  const jobsBefore = stack.dispatcher.jobs.length;
   const reply = await stack.command(`weight ${service} ${weight}`, id);
-  const operationId = /\(operation ([0-9a-f-]{36})\)/.exec(textOf(reply))?.[1] ?? '';
-  const job = { kind: 'operation' as const, operationId };
-  const redeliver = () => handleWorkerJob(stack.runtime.worker, job);
-  await Promise.all([redeliver(), redeliver(), stack.dispatcher.finished(operationId)]);
-  for (let late = 2; late < REDELIVERIES; late += 2) await Promise.all([redeliver(), redeliver()]);
+  const job = stack.dispatcher.jobs
+    .slice(jobsBefore)
+    .find(
+      (j): j is Extract<WorkerJob, { kind: 'command' }> =>
+        j.kind === 'command' && j.triggerId === `trigger-${id}`,
+    );
+  const redeliver = (again: WorkerJob | undefined) =>
+    again ? handleWorkerJob(stack.runtime.worker, again) : Promise.resolve();
+  await Promise.all([redeliver(job), redeliver(job), stack.commandDone(id)]);
+  const operationId =
+    stack
+      .answers(id)
+      .map((text) => /^queued: .*\(operation ([0-9a-f-]{36})\)/.exec(text)?.[1])
+      .find((found) => found !== undefined) ?? '';
+  for (let late = 2; late < REDELIVERIES; late += 2)
+    await Promise.all([redeliver(job), redeliver({ kind: 'operation', operationId })]);
   const after = counts(service);
   const audit = (await stack.release.store.history(service, 50)).filter((e) => e.operationId === operationId);
   const operation = await stack.runtime.worker.operations.getOperation(operationId, nowSeconds());
+  const answers = stack.answers(id);
+  const queued = answers.filter((text) => text.startsWith('queued: '));
+  const again = answers.filter((text) => text === `already queued (operation ${operationId})`);
+  const commandDeliveries = 1 + 2 + (REDELIVERIES - 2) / 2;
   const problems = [
-    ...(operationId ? [] : [`not queued: ${textOf(reply)}`]),
+    ...(job && textOf(reply).startsWith('on its way: ') ? [] : [`not handed over: ${textOf(reply)}`]),
+    ...(operationId ? [] : [`not queued: ${answers.join(' | ')}`]),
+    ...(queued.length === 1 && again.length === commandDeliveries - 1
+      ? []
+      : [`answers: ${answers.join(' | ')}`]),
     ...(audit.length === 1 && audit[0]?.result === 'succeeded'
       ? []
       : [`${audit.length} audit events (${audit.map((e) => e.result)})`]),
@@ -145,10 +168,9 @@ async function doubleClicksOn(
   const before = counts(service);
   const startedAt = stack.clock.now();
   const first = await Promise.all([stack.click(click), stack.click(click)]);
-  const operationId = /\(operation ([0-9a-f-]{36})\)/.exec(repliesTo(actionTs)[0] ?? '')?.[1] ?? '';
-  await stack.dispatcher.finished(operationId);
+  await stack.dispatcher.finished(`action:${actionTs}`);
   const late = await Promise.all([stack.click(click), stack.click(click), stack.click(click)]);
-  await stack.dispatcher.idle();
+  await stack.dispatcher.finished(`action:${actionTs}`);
   const after = counts(service);
   const replies = repliesTo(actionTs);
   // The service's own loop is sequential, so every change on it since the first delivery is this click's.
@@ -194,7 +216,7 @@ describe('duplicated deliveries', () => {
     ]);
     await stack.dispatcher.idle();
     tally.note(
-      `${EVENTS} events ×3 retries, ${SERVICES.length * OPERATIONS_PER_SERVICE} operations ×${REDELIVERIES} worker redeliveries, ${SERVICES.length * OPERATIONS_PER_SERVICE} clicks ×4 repeats; views.publish ${stack.slack.calls('views.publish').length}, operations ${stack.dispatcher.jobs.length}`,
+      `${EVENTS} events ×3 retries, ${SERVICES.length * OPERATIONS_PER_SERVICE} commands ×${REDELIVERIES} worker redeliveries, ${SERVICES.length * OPERATIONS_PER_SERVICE} clicks ×4 repeats; views.publish ${stack.slack.calls('views.publish').length}, jobs handed over ${stack.dispatcher.jobs.length}`,
     );
     expectFigure(context, tally, 1000);
   });
