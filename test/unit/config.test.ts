@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findService, loadGrayConfig, parseGrayConfig } from '../../functions/config.js';
@@ -13,6 +16,13 @@ const MINIMAL = {
   image: 'happyride/happyride-address-service',
   port: 8080,
 };
+
+/** Writes `text` to a fresh temporary gray.config.yaml and returns its path. */
+function writeConfig(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gray-config-')), 'gray.config.yaml');
+  writeFileSync(path, text);
+  return path;
+}
 
 /** Runs `load` and returns the ConfigError it threw (failing the test otherwise). */
 function configErrorOf(load: () => unknown): ConfigError {
@@ -129,6 +139,27 @@ describe('loadGrayConfig', () => {
 
     expect(error.message.startsWith(`${path} is not valid YAML: `)).toBe(true);
     expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('reads YAML 1.2 core scalars: yes, on and dates stay strings, 010 is ten', () => {
+    const path = writeConfig(
+      'services:\n  - name: address-service\n    namespace: happyride\n' +
+        '    host: address-service.happyride.svc.cluster.local\n    image: happyride/app\n' +
+        '    port: 8080\n    replicas: 010\n    approvers: [yes, on, 2024-01-01]\n',
+    );
+
+    const [service] = loadGrayConfig(path).services;
+
+    expect(service?.approvers).toEqual(['yes', 'on', '2024-01-01']);
+    expect(service?.replicas).toBe(10);
+  });
+
+  it('refuses an empty file, saying it is empty', () => {
+    const path = writeConfig('# nothing but a comment\n');
+
+    const error = configErrorOf(() => loadGrayConfig(path));
+
+    expect(error.message).toBe(`${path} is not valid YAML: expected a document, but the input is empty`);
   });
 
   it('says to set GRAY_CONFIG when the file cannot be read', () => {
