@@ -1,0 +1,204 @@
+// The worker's job kinds on real local servers: what the Slack function hands over (command, action, home,
+// operation), answered on the loopback response URLs; and what the Slack function says when the hand-off
+// itself fails.
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { readWeights } from '../../../functions/istio/virtual-service.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
+import { enqueueOperation } from '../../../functions/release/request.js';
+import { requestDeps } from '../../../functions/slack/deps.js';
+import type { CommandJob, Dispatcher } from '../../../functions/slack/dispatch.js';
+import { handleWorkerJob } from '../../../functions/slack/worker-jobs.js';
+import { createSlackHandler } from '../../../functions/slack.js';
+import { buttonClickBody, signedEvent, slashCommandBody } from '../../support/slack-requests.js';
+import { CHANNEL, SIGNING_SECRET, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
+
+let stack: SlackStack;
+const weights = () =>
+  readWeights(
+    stack.config.services[0]!,
+    stack.kube.getObject(
+      'virtualservices',
+      'happyride',
+      'address-service-deployment',
+    ) as unknown as KubeObject,
+  );
+const textOf = (reply: { body: unknown }) => (reply.body as { text?: string }).text ?? '';
+const vsPatches = () =>
+  stack.kube.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/virtualservices/')).length;
+
+/** Sends `/gray <text>`, lets the worker run, and returns the ack text and the worker's answers. */
+async function ask(text: string, user = 'U0ALICE'): Promise<{ ack: string; answers: string[] }> {
+  const reply = await stack.command(text, user);
+  await stack.dispatcher.idle();
+  return { ack: textOf(reply), answers: stack.answers(stack.lastCommand()) };
+}
+
+beforeEach(async () => {
+  stack = await startSlackStack(inject('dynamoEndpoint'));
+});
+afterEach(() => stack.close());
+
+describe('command jobs', () => {
+  it('/gray status: acks at once, the worker answers with the status read from the cluster', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+
+    const { ack, answers } = await ask('status address-service');
+
+    expect(ack).toBe('reading the status of address-service…');
+    expect(answers).toEqual(['address-service: ready · blue 100% / green 0%']);
+    const [answer] = stack.slack.responses(`cmd-${stack.lastCommand()}`);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(JSON.stringify(answer!.blocks)).toContain('1.0.1-3b7c9e1');
+  });
+
+  it('/gray history: acks at once, the worker answers with the audit events', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+
+    const { ack, answers } = await ask('history address-service 5');
+
+    expect(ack).toBe('reading the history of address-service…');
+    const events = await stack.runtime.worker.release.store.history('address-service', 5);
+    expect(events.map((e) => e.summary)).toContain('deploy green 1.0.1-3b7c9e1');
+    expect(answers).toEqual([`address-service: last ${events.length} events`]);
+  });
+
+  it('refuses an unknown service from the worker with the configured services, recording nothing', async () => {
+    stack.table.requests.reset();
+
+    const { ack, answers } = await ask('weight nosuch-service 5');
+
+    expect(ack).toBe('on its way: weight 5 on nosuch-service; the answer follows here');
+    expect(answers).toEqual(['⚠️ unknown service "nosuch-service"; configured services: address-service']);
+    expect(stack.table.requests.total()).toBe(0);
+  });
+
+  it('answers busy, naming the holder, while another operation holds the service lock', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    await enqueueOperation(
+      requestDeps(stack.runtime.worker),
+      { verb: 'weight', service: 'address-service', weight: 50 },
+      { actor: 'U0BOB', operationId: '00000000-0000-4000-8000-000000000001' },
+    );
+
+    const { answers } = await ask('weight address-service 5');
+
+    expect(answers).toEqual([
+      expect.stringMatching(
+        /^⚠️ address-service is busy: weight 50 by <@U0BOB> since .+; wait for it to finish, then retry$/,
+      ),
+    ]);
+    expect(weights()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('applies a redelivered command job once: `queued`, then `already queued`, one patch', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+    await ask('weight address-service 10');
+    const job = stack.dispatcher.jobs.at(-1) as CommandJob;
+
+    await handleWorkerJob(stack.runtime.worker, job);
+
+    const [queued, again] = stack.answers(stack.lastCommand());
+    const operationId = /\(operation ([0-9a-f-]{36})\)/.exec(queued ?? '')?.[1];
+    expect(queued).toMatch(/^queued: weight 10 on address-service \(operation [0-9a-f-]{36}\)/);
+    expect(again).toBe(`already queued (operation ${operationId})`);
+    expect(vsPatches()).toBe(1);
+    expect(weights()).toEqual({ blue: 90, green: 10 });
+  });
+
+  it('runs an operation queued before the hand-off (an `operation` job), once', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+    const operationId = '00000000-0000-4000-8000-000000000002';
+    await enqueueOperation(
+      requestDeps(stack.runtime.worker),
+      { verb: 'weight', service: 'address-service', weight: 15 },
+      { actor: 'U0BOB', operationId, channel: CHANNEL },
+    );
+
+    await handleWorkerJob(stack.runtime.worker, { kind: 'operation', operationId });
+    await handleWorkerJob(stack.runtime.worker, { kind: 'operation', operationId });
+
+    const operation = await stack.runtime.worker.operations.getOperation(operationId, Date.now() / 1000);
+    expect([operation?.state, operation?.result]).toEqual([
+      'succeeded',
+      expect.stringContaining('green 15%'),
+    ]);
+    expect(weights()).toEqual({ blue: 85, green: 15 });
+    expect(vsPatches()).toBe(1);
+  });
+
+  it('still runs the operation when Slack refuses the `queued` answer', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    stack.slack.failNext('response_url', 1, { status: 404, error: 'used_url' });
+
+    const { answers } = await ask('weight address-service 20');
+
+    expect(answers).toEqual([]);
+    expect(weights()).toEqual({ blue: 80, green: 20 });
+  });
+});
+
+describe('when the hand-off fails', () => {
+  const failing: Dispatcher = {
+    dispatch: async () => {
+      throw new Error('Lambda is down');
+    },
+  };
+
+  it('acks a command with an internal error naming the trigger id, and logs it', async () => {
+    const logged: [string, string][] = [];
+    const handler = createSlackHandler({
+      signingSecret: SIGNING_SECRET,
+      dispatcher: failing,
+      logError: (error, id) => logged.push([(error as Error).message, id]),
+    });
+    const body = slashCommandBody('weight address-service 5', {
+      user: 'U0ALICE',
+      channel: CHANNEL,
+      triggerId: 'trigger-down',
+      responseUrl: stack.slack.responseUrl('down'),
+    });
+
+    const response = await handler(signedEvent(body, { secret: SIGNING_SECRET }), {} as never);
+
+    expect(JSON.parse(response.body)).toEqual({
+      response_type: 'ephemeral',
+      text: '⚠️ gray hit an internal error (correlation id `trigger-down`); the team can find it in the logs',
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '⚠️ gray hit an internal error (correlation id `trigger-down`); the team can find it in the logs',
+          },
+        },
+      ],
+    });
+    expect(logged).toEqual([['Lambda is down', 'trigger-down']]);
+  });
+
+  it('answers a click on its response_url with the internal error', async () => {
+    const handler = createSlackHandler({
+      signingSecret: SIGNING_SECRET,
+      dispatcher: failing,
+      logError: () => undefined,
+    });
+    const body = buttonClickBody({
+      actionId: 'gray_promote',
+      value: '{"service":"address-service"}',
+      user: 'U0ALICE',
+      channel: CHANNEL,
+      messageTs: '1700000000.000001',
+      actionTs: '1700000000.000002',
+      responseUrl: stack.slack.responseUrl('click-down'),
+    });
+
+    const response = await handler(signedEvent(body, { secret: SIGNING_SECRET }), {} as never);
+
+    expect(response.statusCode).toBe(200);
+    expect(stack.answers('click-down')).toEqual([
+      '⚠️ gray hit an internal error (correlation id `1700000000.000002:1700000000.000001:gray_promote`); the team can find it in the logs',
+    ]);
+  });
+});
