@@ -5,9 +5,9 @@
  * makes no EKS call and signs no token.
  */
 
-import { type Cluster, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ClusterUnavailableError, GrayError } from '../release/errors.js';
+import { describeEksCluster, type EksClusterDescription } from './eks-describe-cluster.js';
 import { createEksToken, EKS_TOKEN_LIFETIME_MS, type EksCredentialProvider } from './eks-token.js';
 
 /** What a Kubernetes client needs to reach an EKS cluster: `server` URL, `caData` (base64 PEM, as EKS returns it), bearer `token`. */
@@ -62,7 +62,6 @@ export class EksClusterAccess {
   private readonly credentialMarginMs: number;
   private readonly endpoints = new Map<string, Promise<ClusterEndpoint>>();
   private readonly tokens = new Map<string, Promise<CachedToken>>();
-  private readonly clients = new Map<string, EKSClient>();
   private forceCredentialRefresh = false;
   private readonly counts: EksAccessStats = { tokenMints: 0, describeClusterCalls: 0, tokenInvalidations: 0 };
 
@@ -146,9 +145,14 @@ export class EksClusterAccess {
 
   private async describeCluster(clusterName: string, region: string): Promise<ClusterEndpoint> {
     this.counts.describeClusterCalls += 1;
-    let cluster: Cluster | undefined;
+    let cluster: EksClusterDescription | undefined;
     try {
-      ({ cluster } = await this.client(region).send(new DescribeClusterCommand({ name: clusterName })));
+      cluster = await describeEksCluster({
+        clusterName,
+        region,
+        credentials: await this.credentials(),
+        ...(this.options.eksEndpoint ? { endpoint: this.options.eksEndpoint } : {}),
+      });
     } catch (error) {
       throw translateEksError(error, clusterName, region);
     }
@@ -165,22 +169,10 @@ export class EksClusterAccess {
     }
     return { server: cluster.endpoint, caData: cluster.certificateAuthority.data };
   }
-
-  private client(region: string): EKSClient {
-    let client = this.clients.get(region);
-    if (!client) {
-      client = new EKSClient({
-        region,
-        credentials: this.credentials,
-        ...(this.options.eksEndpoint ? { endpoint: this.options.eksEndpoint } : {}),
-      });
-      this.clients.set(region, client);
-    }
-    return client;
-  }
 }
 
 function translateEksError(error: unknown, clusterName: string, region: string): GrayError {
+  if (error instanceof GrayError) return error;
   const name = (error as { name?: string }).name;
   const where = `EKS cluster ${clusterName} (${region})`;
   if (name === 'ResourceNotFoundException') {

@@ -51,16 +51,22 @@ const PARTITIONS: readonly { id: string; prefix: string; dnsSuffix: string }[] =
   { id: 'aws-eusc', prefix: 'eusc-', dnsSuffix: 'amazonaws.eu' },
 ];
 
-/** Partition id and regional STS host for `region`, e.g. cn-north-1 → aws-cn, sts.cn-north-1.amazonaws.com.cn. Throws ConfigError for a malformed region. */
-export function stsEndpointForRegion(region: string): { partition: string; host: string } {
+function partitionOf(region: string): { id: string; dnsSuffix: string } {
   if (!REGION_PATTERN.test(region)) {
     throw new ConfigError(`eks: "${region}" is not an AWS region; use a region code like eu-west-1`);
   }
-  const partition = PARTITIONS.find((p) => region.startsWith(p.prefix)) ?? {
-    id: 'aws',
-    dnsSuffix: 'amazonaws.com',
-  };
+  return PARTITIONS.find((p) => region.startsWith(p.prefix)) ?? { id: 'aws', dnsSuffix: 'amazonaws.com' };
+}
+
+/** Partition id and regional STS host for `region`, e.g. cn-north-1 → aws-cn, sts.cn-north-1.amazonaws.com.cn. Throws ConfigError for a malformed region. */
+export function stsEndpointForRegion(region: string): { partition: string; host: string } {
+  const partition = partitionOf(region);
   return { partition: partition.id, host: `sts.${region}.${partition.dnsSuffix}` };
+}
+
+/** The regional EKS API, e.g. cn-north-1 → https://eks.cn-north-1.amazonaws.com.cn. Throws ConfigError for a malformed region. */
+export function eksEndpointForRegion(region: string): string {
+  return `https://eks.${region}.${partitionOf(region).dnsSuffix}`;
 }
 
 /** RFC 3986 percent-encoding, as SigV4 canonical query strings require. */

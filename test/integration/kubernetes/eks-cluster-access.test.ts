@@ -74,7 +74,7 @@ describe('EksClusterAccess', () => {
         now: T0,
       }),
     ).toBeUndefined();
-    // The SDK signs DescribeCluster with the real clock, so only the scope's shape is fixed.
+    // Signed with the real clock (the injected one only times tokens): only the scope's shape is fixed.
     expect(eks.requests.slice(before)).toEqual([
       {
         clusterName: 'prod',
