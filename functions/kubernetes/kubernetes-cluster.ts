@@ -246,7 +246,12 @@ export class KubernetesCluster implements Cluster {
     const known = ref.kind === 'Service' ? undefined : this.seen.get(refKey(ref));
     const resourceVersion = known?.metadata.resourceVersion;
     if (known && resourceVersion) {
-      const ops = plan(structuredClone(known));
+      let ops: JsonPatchOp[] = [];
+      try {
+        ops = plan(structuredClone(known));
+      } catch {
+        // A plan that refuses the last copy (a route missing from it, say) is judged on a fresh read.
+      }
       if (ops.length > 0) {
         try {
           return await this.patch(ref, [

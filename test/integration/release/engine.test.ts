@@ -147,6 +147,22 @@ describe('release engine on DynamoDB Local and the Kubernetes API server', () =>
     });
   });
 
+  it('judges a refusal on a fresh read, not on its last copy: a route renamed and fixed again since works', async () => {
+    const renamed = vs();
+    (renamed.spec as { http: { name: string }[] }).http[0]!.name = 'renamed-by-someone';
+    stack.kube.putObject('virtualservices', renamed as never);
+    await expect(shiftWeight(stack.deps, { ...base, weight: 10 })).rejects.toThrow(
+      'has no http route named "address-service-http"',
+    );
+    const fixed = vs();
+    (fixed.spec as { http: { name: string }[] }).http[0]!.name = 'address-service-http';
+    stack.kube.putObject('virtualservices', fixed as never);
+
+    await shiftWeight(stack.deps, { ...base, weight: 10 });
+
+    expect(weights()).toEqual({ blue: 90, green: 10 });
+  });
+
   it('retries 500, 429 (after its Retry-After) and a reset, then succeeds', async () => {
     stack.kube.injectFault({ method: 'GET', pathIncludes: '/deployments', times: 1, fault: { status: 500 } });
     stack.kube.injectFault({
