@@ -161,9 +161,10 @@ function coldStartNotes(fn: EntryName, gray: Bundle, floor: Bundle): string {
   }
   if (fn !== 'slack' && kube > floorKube + 1_000_000) {
     lines.push(
-      `@kubernetes/client-node is ${mb(kube)} in gray's bundle vs ${mb(floorKube)} in the floor's: gray reads ` +
-        "Services through `CoreV1Api`, which pulls client-node's model serializer for every core type; the " +
-        'floor uses `CustomObjectsApi` only (as gray does for every other kind).',
+      `@kubernetes/client-node is ${mb(kube)} in gray's bundle vs ${mb(floorKube)} in the floor's: gray imports ` +
+        "more of it than the floor's `CustomObjectsApi` — a generated typed API such as `CoreV1Api` brings " +
+        "client-node's model serializer for every core type (gray reads Services through " +
+        '`functions/kubernetes/core-service-api.ts` to avoid that).',
     );
   }
   return lines.join(' ');
