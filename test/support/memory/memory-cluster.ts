@@ -1,6 +1,12 @@
 import { applyPatch } from 'rfc6902';
 import { ReleaseConflictError, ResourceNotFoundError } from '../../../functions/release/errors.js';
-import type { Cluster, KubeObject, ObjectKind, ObjectRef, PatchPlan } from '../../../functions/release/ports.js';
+import type {
+  Cluster,
+  KubeObject,
+  ObjectKind,
+  ObjectRef,
+  PatchPlan,
+} from '../../../functions/release/ports.js';
 import { matchesSelector } from '../../../functions/release/refs.js';
 
 const key = (ref: ObjectRef) => `${ref.kind}/${ref.namespace}/${ref.name}`;
