@@ -2,6 +2,7 @@ import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } fr
 import pRetry from 'p-retry';
 import { ReleaseConflictError, ResourceNotFoundError } from '../release/errors.js';
 import type { Cluster, JsonPatchOp, KubeObject, ObjectKind, ObjectRef, PatchPlan } from '../release/ports.js';
+import { apiConfiguration } from './api-configuration.js';
 import {
   apiStatusCode,
   isEditConflict,
@@ -76,10 +77,11 @@ export class KubernetesCluster implements Cluster {
   private async api(): Promise<{ custom: CustomObjectsApi; core: CoreServiceApi }> {
     const config = await this.source.load();
     if (this.clients?.config !== config) {
+      const configuration = apiConfiguration(config);
       this.clients = {
         config,
-        custom: config.makeApiClient(CustomObjectsApi),
-        core: config.makeApiClient(CoreServiceApi),
+        custom: new CustomObjectsApi(configuration),
+        core: new CoreServiceApi(configuration),
       };
     }
     return this.clients;

@@ -59,7 +59,9 @@ export interface KubeApiServer {
   readonly authLog: readonly AuthLogEntry[];
   /** How many requests were answered 401 since start or the last clearLog(). */
   unauthorizedCount(): number;
-  /** Empties the request log and the auth log. */
+  /** TLS connections accepted since start or the last clearLog() (a client reusing connections opens few). */
+  tlsConnections(): number;
+  /** Empties the request log and the auth log, and zeroes the connection count. */
   clearLog(): void;
   /** Number of logged requests matching `filter` (all of them without one). */
   countRequests(filter?: RequestFilter): number;
@@ -115,6 +117,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void handleHttp(ctx, req, res);
   });
+  let connections = 0;
+  server.on('secureConnection', () => {
+    connections++;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -137,9 +143,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     requests: ctx.requests,
     authLog: ctx.authLog,
     unauthorizedCount: () => ctx.requests.filter((r) => r.status === 401).length,
+    tlsConnections: () => connections,
     clearLog: () => {
       ctx.requests.length = 0;
       ctx.authLog.length = 0;
+      connections = 0;
     },
     countRequests: (filter = {}) => ctx.requests.filter((r) => matches(r, filter)).length,
     counters: () => {
