@@ -2,6 +2,7 @@
 // over HTTPS to our Kubernetes API server) against one raw JSON PATCH of the same VirtualService with
 // client-node against the same server, interleaved.
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { apiConfiguration } from '../functions/kubernetes/api-configuration.js';
 import type { ReleaseDeps } from '../functions/release/context.js';
 import { deploy } from '../functions/release/deploy.js';
 import type { Cluster } from '../functions/release/ports.js';
@@ -63,7 +64,11 @@ export async function measureWeightShiftLatency(
     };
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(stack.kube.kubeConfigYaml(NAMESPACE));
-    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    // The floor patches over the same kind of connection gray uses (one kept-alive pool,
+    // functions/kubernetes/api-configuration.ts), so the figure measures what gray adds, not
+    // transport; client-node's default client (a new TLS connection per request) runs as context.
+    const custom = new CustomObjectsApi(apiConfiguration(kubeConfig));
+    const plainCustom = kubeConfig.makeApiClient(CustomObjectsApi);
     const routes = (): Route[] => {
       const vs = stack.kube.getObject('virtualservices', NAMESPACE, VS);
       if (!vs) throw new Error(`bench: VirtualService ${VS} is missing`);
@@ -80,10 +85,28 @@ export async function measureWeightShiftLatency(
         throw new Error(`bench: expected green ${green}, the VirtualService has ${JSON.stringify(live)}`);
       }
     };
-    const untilPatched: number[] = [];
-    let started = 0;
     const grayWeight = (i: number) => (i % 2 === 0 ? 10 : 20);
     const rawWeight = (i: number) => (i % 2 === 0 ? 14 : 16);
+    /** One raw JSON PATCH of the two weights (14 % / 16 % alternately) through `api`. */
+    const rawPatch = async (api: CustomObjectsApi, i: number) => {
+      const green = rawWeight(i);
+      await api.patchNamespacedCustomObject(
+        {
+          group: 'networking.istio.io',
+          version: 'v1beta1',
+          namespace: NAMESPACE,
+          plural: 'virtualservices',
+          name: VS,
+          body: [
+            { op: 'replace', path: `/spec/http/${index}/route/${at('blue')}/weight`, value: 100 - green },
+            { op: 'replace', path: `/spec/http/${index}/route/${at('green')}/weight`, value: green },
+          ],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    };
+    const untilPatched: number[] = [];
+    let started = 0;
     const times = await interleave(
       {
         gray: {
@@ -97,27 +120,11 @@ export async function measureWeightShiftLatency(
           },
         },
         raw: {
-          run: async (i) => {
-            const green = rawWeight(i);
-            await custom.patchNamespacedCustomObject(
-              {
-                group: 'networking.istio.io',
-                version: 'v1beta1',
-                namespace: NAMESPACE,
-                plural: 'virtualservices',
-                name: VS,
-                body: [
-                  {
-                    op: 'replace',
-                    path: `/spec/http/${index}/route/${at('blue')}/weight`,
-                    value: 100 - green,
-                  },
-                  { op: 'replace', path: `/spec/http/${index}/route/${at('green')}/weight`, value: green },
-                ],
-              },
-              setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-            );
-          },
+          run: (i) => rawPatch(custom, i),
+          finish: async (i) => expect(rawWeight(i)),
+        },
+        plain: {
+          run: (i) => rawPatch(plainCustom, i),
           finish: async (i) => expect(rawWeight(i)),
         },
       },
@@ -125,6 +132,7 @@ export async function measureWeightShiftLatency(
     );
     const gray = summarize(times.gray);
     const raw = summarize(times.raw);
+    const plain = summarize(times.plain);
     // One more shift, untimed, to say in the notes what a shift costs in requests.
     stack.kube.clearLog();
     stack.table.requests.reset();
@@ -144,15 +152,19 @@ export async function measureWeightShiftLatency(
       target: '≤ 2× (median)',
       pass: p50 <= 2,
       summary: `request → VirtualService patched p50 ${patched.p50} ms / p99 ${patched.p99} ms vs raw PATCH ${raw.p50} / ${raw.p99} ms (×${p50} / ×${p99})`,
-      context: { wholeCall: { ...gray } },
+      context: { wholeCall: { ...gray }, rawPatchDefaultClient: { ...plain } },
       how:
         `${gray.n} calls of \`shiftWeight(deps, {service, weight})\` (10 % and 20 % alternately) through the real ` +
         "adapters — the slots' Deployments LIST started at once, lock `PutItem` then record `GetItem` meanwhile, " +
         "one guarded JSON Patch of the VirtualService (planned on the adapter's last copy, tested on its " +
         'resourceVersion), the commit `TransactWriteItems` — against as many single raw JSON PATCHes (two ' +
         '`replace` ops, 14 % and 16 % alternately) of the same VirtualService with client-node ' +
-        '`CustomObjectsApi` against the same server, each side with its own warm client, alternating A/B then ' +
-        `B/A, after ${sizes.shiftWarmup} unrecorded calls each. Every call changes the weights and the bench ` +
+        '`CustomObjectsApi` against the same server over the same kind of connection as gray (one kept-alive ' +
+        'pool: `functions/kubernetes/api-configuration.ts`), each side with its own warm client, in turns with ' +
+        `a third variant for context: the same PATCH with client-node's default client (makeApiClient, a new TLS ` +
+        `connection per request), p50 ${plain.p50} ms / p99 ${plain.p99} ms — gray's PATCH lands at ` +
+        `×${ratio(patched.p50, plain.p50)} of that; ` +
+        `rotating order, after ${sizes.shiftWarmup} unrecorded calls each. Every call changes the weights and the bench ` +
         'checks the stored object after each one. Judged as the issue words it, request → VirtualService ' +
         "patched (the PATCH's answer); for context, the whole call including the record commit: " +
         `p50 ${gray.p50} ms / p99 ${gray.p99} ms (×${wholeP50} of the raw PATCH at p50). Requests of one shift: ${shiftRequests}.`,
@@ -165,9 +177,7 @@ export async function measureWeightShiftLatency(
             'landed in between would go unseen until after the cluster write). Two sequential DynamoDB Local ' +
             'round trips (a Java process on the same 2 cores) cost more than the raw PATCH on their own; only ' +
             'holding the lock in the record item itself (one conditional `UpdateItem` returning the record) ' +
-            "would remove one, a change of the store's item layout left for later. client-node's https.Agent is " +
-            "made without keepAlive, so every Kubernetes request (gray's and the floor's alike) opens a new TLS " +
-            'connection.'
+            "would remove one, a change of the store's item layout left for later.'
           : '',
     };
   } finally {
