@@ -177,7 +177,7 @@ export async function measureWeightShiftLatency(
             'landed in between would go unseen until after the cluster write). Two sequential DynamoDB Local ' +
             'round trips (a Java process on the same 2 cores) cost more than the raw PATCH on their own; only ' +
             'holding the lock in the record item itself (one conditional `UpdateItem` returning the record) ' +
-            "would remove one, a change of the store's item layout left for later.'
+            "would remove one, a change of the store's item layout left for later."
           : '',
     };
   } finally {
