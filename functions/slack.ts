@@ -1,12 +1,11 @@
 /**
- * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver, wrapped with middy. Verifies
- * the Slack signature over the raw body, parses, answers help and bad input at once, and otherwise
- * hands the request to the worker (one asynchronous Lambda invoke) and acks "on its way". No DynamoDB,
- * Kubernetes or Slack Web API call happens here: Bolt answers Slack only after the listener returns,
- * so the ack is the hand-off's time (Slack: acknowledge within 3,000 ms). Imports only Bolt, middy,
- * the grammar, the small views and the signed-fetch hand-off, for a cold start near a bare Bolt app's.
+ * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver. Verifies the Slack signature
+ * over the raw body, parses, answers help and bad input at once, and otherwise hands the request to the
+ * worker (one asynchronous Lambda invoke) and acks "on its way". No DynamoDB, Kubernetes or Slack Web
+ * API call happens here: Bolt answers Slack only after the listener returns, so the ack is the
+ * hand-off's time (Slack: acknowledge within 3,000 ms). Imports only Bolt, the grammar, the small
+ * views and the signed-fetch hand-off, for a cold start near a bare Bolt app's.
  */
-import middy from '@middy/core';
 import { App, AwsLambdaReceiver, isValidSlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError } from './release/errors.js';
@@ -22,6 +21,13 @@ const MAX_SKEW_SECONDS = 300;
 type LambdaHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
+) => Promise<{ statusCode: number; body: string }>;
+
+/** AwsLambdaReceiver's handler (typed loosely by Bolt). */
+type BoltHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+  callback: () => void,
 ) => Promise<{ statusCode: number; body: string }>;
 
 /** What the Slack handler needs; tests and the demo pass an InlineDispatcher running the worker in-process. */
@@ -44,7 +50,10 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
       'SLACK_SIGNING_SECRET is required for the slack function (set SLACK_SIGNING_SECRET_PARAM)',
     );
   }
-  const receiver = new AwsLambdaReceiver({ signingSecret });
+  // The one signature check is ours, below, before Bolt parses anything (Bolt parses first and answers
+  // 500 to malformed unsigned JSON), and Bolt gets exactly the text that was verified: Bolt decodes a
+  // base64 body as ASCII, Slack signs UTF-8, so Bolt's own check would refuse genuine non-ASCII bodies.
+  const receiver = new AwsLambdaReceiver({ signingSecret, signatureVerification: false });
   // No bot token: this function never calls the Web API (the worker does), and an `authorize` that
   // grants nothing keeps Bolt from calling auth.test on the first request.
   const app = new App({ receiver, authorize: async () => ({}) });
@@ -52,36 +61,30 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
     dispatcher: options.dispatcher,
     logError: options.logError ?? logInternalError,
   });
-  let boltHandler:
-    | Promise<
-        (event: never, context: never, callback: never) => Promise<{ statusCode: number; body: string }>
-      >
-    | undefined;
-  return middy<APIGatewayProxyEventV2, { statusCode: number; body: string }>()
-    .before(async (request) => {
-      // Verify before anything parses the body (Bolt parses first and answers 500 to malformed
-      // unsigned JSON); Bolt verifies again. Slack's rule, plus timestamps too far in the future.
-      const { headers = {}, body = '', isBase64Encoded } = request.event;
-      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      const signature = headers['x-slack-signature'] ?? headers['X-Slack-Signature'];
-      const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
-      const valid =
-        signature !== undefined &&
-        Number.isInteger(ts) &&
-        ts - Math.floor(now() / 1000) <= MAX_SKEW_SECONDS &&
-        isValidSlackRequest({
-          signingSecret,
-          body: raw,
-          headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
-          nowMilliseconds: now(),
-        });
-      return valid ? undefined : { statusCode: 401, body: '' };
-    })
-    .handler(async (event, context) => {
-      boltHandler ??= receiver.start() as never;
-      const handle = await boltHandler;
-      return handle(event as never, context as never, (() => undefined) as never);
-    }) as unknown as LambdaHandler;
+  let boltHandler: Promise<BoltHandler> | undefined;
+  return async (event, context) => {
+    const { headers = {}, body = '', isBase64Encoded } = event;
+    const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    const signature = headers['x-slack-signature'] ?? headers['X-Slack-Signature'];
+    const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
+    const at = now();
+    // Slack's rule (HMAC of v0:<ts>:<body>, not older than 5 minutes), plus no timestamps from the future.
+    const valid =
+      signature !== undefined &&
+      Number.isInteger(ts) &&
+      ts - Math.floor(at / 1000) <= MAX_SKEW_SECONDS &&
+      isValidSlackRequest({
+        signingSecret,
+        body: raw,
+        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
+        nowMilliseconds: at,
+      });
+    if (!valid) return { statusCode: 401, body: '' };
+    boltHandler ??= receiver.start() as Promise<BoltHandler>;
+    const handle = await boltHandler;
+    const verified = isBase64Encoded ? { ...event, body: raw, isBase64Encoded: false } : event;
+    return handle(verified, context, () => undefined);
+  };
 }
 
 let cached: Promise<LambdaHandler> | undefined;

@@ -27,8 +27,9 @@ export async function postToResponseUrl(
 /**
  * Runs one job: a `/gray` command (answered on its response_url; a write is recorded under
  * `command:<trigger_id>` and run), a button click (claimed once), App Home (published once per event),
- * or an already queued operation (skipped once started). Throws only when a queued operation could
- * not be run, so Lambda retries the job.
+ * or an already queued operation (skipped once started). Refusals and failures of a request are
+ * answered, not thrown; it throws when a queued operation could not be run or the Home tab not
+ * published, so Lambda retries the job (the retry finds what the first attempt already did).
  */
 export async function handleWorkerJob(deps: WorkerDeps, job: WorkerJob): Promise<void> {
   switch (job.kind) {

@@ -254,11 +254,12 @@ describe('bugs the figure found', () => {
     expect(reply).toEqual({ statusCode: 401, body: '' });
   });
 
-  // Bug (low): Bolt's AwsLambdaReceiver decodes a base64 body as ASCII (gray's own check decodes UTF-8), so
-  // a genuine, correctly signed base64 JSON body with non-ASCII text fails Bolt's second verification and
-  // gets 401. Reachable only if API Gateway hands JSON bodies over base64-encoded; form bodies (slash
+  // Was a bug (low; fixed when functions/slack.ts became the one signature check and hands Bolt the verified
+  // UTF-8 text): Bolt's AwsLambdaReceiver decodes a base64 body as ASCII (gray's own check decodes UTF-8), so
+  // a genuine, correctly signed base64 JSON body with non-ASCII text failed Bolt's second verification and
+  // got 401. Reachable only if API Gateway hands JSON bodies over base64-encoded; form bodies (slash
   // commands, buttons) are percent-encoded ASCII. Input: url_verification with challenge "café-123", base64.
-  it.fails('accepts a correctly signed base64 JSON body with non-ASCII text', async () => {
+  it('accepts a correctly signed base64 JSON body with non-ASCII text', async () => {
     const body = JSON.stringify({ token: 'x', challenge: 'café-123', type: 'url_verification' });
 
     const reply = await stack.invoke(
