@@ -3,7 +3,7 @@
  * with at most one DynamoDB read and one transactional write — never a Kubernetes call (Slack allows
  * 3,000 ms to acknowledge).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { findService, type GrayConfig } from '../config.js';
 import { type ResolvedWriteCommand, summarizeCommand, type WriteCommand } from './commands.js';
 import { clockTime } from './context.js';
@@ -30,6 +30,12 @@ export type RequestResult =
   | { kind: 'approval-requested'; approval: ApprovalRecord };
 
 const OPERATION_TTL_SECONDS = 30 * 86400;
+
+/** A UUID-shaped id derived from a delivery key (version nibble 8: custom), the same for every redelivery. */
+function keyedId(kind: string, key: string): string {
+  const hex = createHash('sha256').update(`${kind}:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /**
  * Records `operation` and takes the service lock in one conditional transaction. Throws
@@ -83,6 +89,8 @@ export async function enqueueOperation(
 /**
  * requestOperation(command, actor, channel): resolves `[svc]`, authorises the actor and channel,
  * then either records an approval request (policy) or queues the operation under the service lock.
+ * With `idempotencyKey` a redelivered request applies once: the operation's enqueue claims the key
+ * (`duplicate`), and the approval request's id derives from it (the first request is returned again).
  * Throws UnknownServiceError, NotAllowedError, ReleaseRefusedError, ServiceBusyError.
  */
 export async function requestOperation(
@@ -122,9 +130,13 @@ export async function requestOperation(
         `${summarizeCommand(command)} on ${serviceName} needs approval (${need.reason}) but no approvers are configured; add approvers in gray.config.yaml`,
       );
     }
+    const key = input.idempotencyKey;
+    const approvalId = key ? keyedId('approval', key) : newId();
+    const earlier = key ? await deps.operations.getApproval(approvalId) : undefined;
+    if (earlier) return { kind: 'approval-requested', approval: earlier };
     const now = Math.floor(deps.clock.now() / 1000);
     const approval: ApprovalRecord = {
-      approvalId: newId(),
+      approvalId,
       service: serviceName,
       command,
       summary: summarizeCommand(command),
@@ -138,16 +150,23 @@ export async function requestOperation(
       createdAt: now,
       expiresAt: now + (deps.approvalTtlSeconds ?? 3600),
     };
-    await deps.operations.createApproval(approval, {
-      service: serviceName,
-      at: deps.clock.now(),
-      id: newId(),
-      actor: input.actor,
-      action: 'approval',
-      summary: `request approval: ${approval.summary}`,
-      result: 'succeeded',
-      reason: need.reason,
-    });
+    try {
+      await deps.operations.createApproval(approval, {
+        service: serviceName,
+        at: deps.clock.now(),
+        id: newId(),
+        actor: input.actor,
+        action: 'approval',
+        summary: `request approval: ${approval.summary}`,
+        result: 'succeeded',
+        reason: need.reason,
+      });
+    } catch (error) {
+      // Two deliveries of one request at once: the other one created it (the write is conditional).
+      const created = key ? await deps.operations.getApproval(approvalId) : undefined;
+      if (!created) throw error;
+      return { kind: 'approval-requested', approval: created };
+    }
     return { kind: 'approval-requested', approval };
   }
   return enqueueOperation(deps, command, {

@@ -37,12 +37,13 @@ export function failure(deps: WorkerDeps, error: unknown, correlationId: string)
   return renderError(shown.message, shown.error.expose ? undefined : correlationId);
 }
 
-/** Posts an approval request in its channel and remembers its message (Approve/Reject edit it). */
+/** Posts an approval request in its channel (once: a redelivery finds its message) and remembers it. */
 async function postApproval(
   deps: WorkerDeps,
   result: Extract<RequestResult, { kind: 'approval-requested' }>,
 ): Promise<void> {
   const { approval } = result;
+  if (approval.messageTs) return;
   const posted = await deps.web.chat.postMessage({
     channel: approval.channel,
     ...renderApprovalRequest(approval),

@@ -106,6 +106,22 @@ describe('command jobs', () => {
     expect(weights()).toEqual({ blue: 90, green: 10 });
   });
 
+  it('asks for approval once when a command held for approval is delivered twice', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    stack.slack.reset();
+    await ask('promote address-service');
+    const job = stack.dispatcher.jobs.at(-1) as CommandJob;
+
+    await handleWorkerJob(stack.runtime.worker, job);
+
+    const notice =
+      "promote on address-service needs approval (address-service's policy requires approval to promote); asked <@U0APPROVER>, <@U0APPROVER2>";
+    expect(stack.answers(stack.lastCommand())).toEqual([notice, notice]);
+    expect(stack.slack.calls('chat.postMessage')).toHaveLength(1);
+    const history = await stack.runtime.worker.release.store.history('address-service', 10);
+    expect(history.filter((e) => e.summary === 'request approval: promote')).toHaveLength(1);
+  });
+
   it('runs an operation queued before the hand-off (an `operation` job), once', async () => {
     await ask('deploy address-service green 1.0.1-3b7c9e1');
     stack.kube.clearLog();
