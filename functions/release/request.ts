@@ -1,7 +1,8 @@
 /**
- * The Slack ack path's use cases: validate, authorise, and record a command (or an approval request)
- * with at most one DynamoDB read and one transactional write — never a Kubernetes call (Slack allows
- * 3,000 ms to acknowledge).
+ * Requesting a change: validate, authorise, and record a command (or an approval request) with at
+ * most one DynamoDB read and one transactional write — never a Kubernetes call. The worker runs these
+ * for Slack right after the Slack function acked (functions/slack/worker-submit.ts); the operation
+ * then runs under the lock they took.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { findService, type GrayConfig } from '../config.js';
@@ -12,7 +13,7 @@ import type { ApprovalRecord, OperationRecord, OperationStore } from './operatio
 import { approvalNeeded, authorize, budgetSeconds, NotAllowedError, resolveService } from './policy.js';
 import type { Clock, ReleaseStore } from './ports.js';
 
-/** What the ack path needs: config, the release store (reads), the operation store, a clock. */
+/** What requesting needs: config, the release store (reads), the operation store, a clock. */
 export interface RequestDeps {
   config: GrayConfig;
   store: ReleaseStore;

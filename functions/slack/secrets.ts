@@ -1,8 +1,10 @@
 /**
- * Slack credentials for a cold start. Deployed, the functions get only the NAMES of SSM SecureString
- * parameters (SLACK_SIGNING_SECRET_PARAM, SLACK_BOT_TOKEN_PARAM); the values are read with Powertools
- * parameters (decrypted, cached for the warm container). Locally the plain SLACK_SIGNING_SECRET and
- * SLACK_BOT_TOKEN are used as they are.
+ * Slack credentials for the worker's and the sweeper's cold start. Deployed, the functions get only the
+ * NAMES of SSM SecureString parameters (SLACK_BOT_TOKEN_PARAM; the slack function's
+ * SLACK_SIGNING_SECRET_PARAM); the values are read with Powertools parameters (decrypted, cached for
+ * the warm container). Locally the plain SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are used as they are.
+ * The slack function itself reads its signing secret with slack-env.ts (a signed fetch: the SDK's SSM
+ * client would cost its cold start ~120 ms).
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { ConfigError } from '../release/errors.js';

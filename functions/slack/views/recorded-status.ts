@@ -2,8 +2,8 @@ import type { ReleaseStatus } from '../../release/status.js';
 import type { ReleaseRecord } from '../../release/types.js';
 
 /**
- * A ReleaseStatus built from the record alone, for views that must not call Kubernetes (App Home is
- * rendered inside the Slack request): live weights are the recorded ones; readiness is unknown.
+ * A ReleaseStatus built from the record alone, for views that list every service without calling
+ * Kubernetes (App Home, one DynamoDB read): live weights are the recorded ones; readiness is unknown.
  */
 export function recordedStatus(record: ReleaseRecord): ReleaseStatus {
   return {
