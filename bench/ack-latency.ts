@@ -215,11 +215,12 @@ function ackLatencyFigure(
       '(which records the operation, takes the lock and runs it) never runs; deployed, the hand-off is one ' +
       'asynchronous Lambda Invoke (`functions/slack/lambda-invoke.ts`). The bench checks that every gray reply ' +
       `is \`${ACK}\` and that each request handed over exactly one \`command\` job (weight 5). The clock ` +
-      'starts after the event is built and signed. For context (not judged), a third variant interleaved with ' +
-      "both: the bare Bolt app doing, before acking, the two DynamoDB requests gray's ack path made until " +
-      'the worker took them over (`GetItem` of the record, one `TransactWriteItems` of operation, lock and ' +
-      `delivery key) ("Bolt + state"): p50 ${withState.p50} ms / p99 ${withState.p99} ms; gray is ×${stateP50} / ` +
-      `×${stateP99} of that.`,
+      'starts after the event is built and signed. For context (not judged), a third variant timed on its own ' +
+      'after the pair (interleaved, its DynamoDB I/O would slow whichever variant follows it, and in a ' +
+      'rotation of three gray would follow it twice as often as the bare app): the bare Bolt app doing, ' +
+      "before acking, the two DynamoDB requests gray's ack path made until the worker took them over " +
+      '(`GetItem` of the record, one `TransactWriteItems` of operation, lock and delivery key) ("Bolt + ' +
+      `state"): p50 ${withState.p50} ms / p99 ${withState.p99} ms; gray is ×${stateP50} / ×${stateP99} of that.`,
     notes:
       p50 > 1.5 || p99 > 1.5
         ? `gray's ack path does no I/O (the hand-off is held at the boundary), yet takes ${gray.p50} ms at p50 vs ` +
