@@ -1,6 +1,7 @@
 import { buildDeployment, planDeploymentUpdate, slotImage } from '../istio/deployment.js';
 import { buildService } from '../istio/service.js';
 import { buildVirtualService } from '../istio/virtual-service.js';
+import { parseSlot } from './arguments.js';
 import {
   type OperationContext,
   type OperationDone,
@@ -9,26 +10,17 @@ import {
   readLiveRouting,
   runOperation,
 } from './context.js';
-import { InvalidInputError, ReleaseRefusedError, RolloutFailedError, toGrayError } from './errors.js';
+import { ReleaseRefusedError, RolloutFailedError, toGrayError } from './errors.js';
 import { ensureSubset } from './readiness.js';
 import { deploymentRef, serviceRef } from './refs.js';
 import { waitForRollout } from './rollout.js';
-import { otherSlot, type Slot } from './types.js';
+import { otherSlot } from './types.js';
 import { parseReleaseVersion } from './version.js';
 
 /** Input of deploy: `slot` defaults to the idle one (weight 0 and no header route). */
 export interface DeployInput extends OperationInput {
   slot?: string;
   version: string;
-}
-
-/** Checks a slot name; throws InvalidInputError saying to type blue or green. */
-export function parseSlot(input: string): Slot {
-  const slot = input.trim().toLowerCase();
-  if (slot === 'blue' || slot === 'green') return slot;
-  throw new InvalidInputError(
-    `slot "${input}" is not blue or green; type blue or green, or leave it out for the idle slot`,
-  );
 }
 
 async function ensureSharedObjects(ctx: OperationContext): Promise<void> {

@@ -1,35 +1,11 @@
 import { findService } from '../config.js';
 import { planHeaderRoute } from '../istio/virtual-service.js';
+import { parseHeaderName, parseHeaderValue } from './arguments.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { InvalidInputError } from './errors.js';
 import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { type HeaderRoute, otherSlot } from './types.js';
-
-// RFC 9110 §5.6.2 token characters; stored lower-case (HTTP/2 and Envoy lower-case header names).
-const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-// Header names Envoy owns or rewrites; matching on them does not do what a user expects.
-const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'te', 'upgrade']);
-
-/** Checks and lower-cases a header name (RFC 9110 token, ≤ 128 characters); throws InvalidInputError. */
-export function parseHeaderName(input: string): string {
-  const name = input.trim().toLowerCase();
-  // Proxies cap header sizes (Envoy: 60 KiB in all); 128 characters is far beyond any real header name.
-  if (name.length > 128 || !TOKEN.test(name) || name.startsWith(':') || RESERVED.has(name)) {
-    throw new InvalidInputError(
-      `header name "${input}" is not usable; use a custom header such as x-latest-version (letters, digits, -)`,
-    );
-  }
-  return name;
-}
-
-/** Checks an exact-match header value: 1–256 visible ASCII characters; throws InvalidInputError. */
-export function parseHeaderValue(input: string): string {
-  if (!/^[\x21-\x7e]([\x20-\x7e]{0,254}[\x21-\x7e])?$/.test(input)) {
-    throw new InvalidInputError(`header value "${input}" must be 1–256 visible characters, like true`);
-  }
-  return input;
-}
 
 /** Input of setHeaderRoute: one header value, or a user cohort on the service's `userHeader`. */
 export type HeaderRouteInput = OperationInput & ({ header: string; value: string } | { users: string[] });

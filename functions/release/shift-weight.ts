@@ -1,7 +1,8 @@
 import { findService } from '../config.js';
 import { planWeights, readWeights } from '../istio/virtual-service.js';
+import { parseWeight } from './arguments.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
-import { GrayError, InvalidInputError } from './errors.js';
+import { GrayError } from './errors.js';
 import { ensureSubset, listSlots, requireRecordedReady, requireSlotsReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
@@ -22,17 +23,6 @@ export interface ApprovalRequired {
   reason: string;
   before: Weights;
   after: Weights;
-}
-
-/** Parses a whole percent 0–100 (`25`, `"25"`, `"25%"`); throws InvalidInputError for 101, -5, 33.3, abc. */
-export function parseWeight(input: number | string): number {
-  const text = String(input).trim().replace(/%$/, '');
-  if (!/^\d{1,3}$/.test(text) || Number(text) > 100) {
-    throw new InvalidInputError(
-      `weight "${input}" must be a whole percent from 0 to 100, like /gray weight 25`,
-    );
-  }
-  return Number(text);
 }
 
 /**

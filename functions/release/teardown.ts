@@ -1,8 +1,8 @@
 import { findService } from '../config.js';
 import { planScale } from '../istio/deployment.js';
 import { otherRoutesToSubset, readHeaderRoute, readWeights } from '../istio/virtual-service.js';
+import { parseSlot } from './arguments.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
-import { parseSlot } from './deploy.js';
 import { ReleaseRefusedError } from './errors.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 

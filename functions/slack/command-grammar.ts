@@ -1,21 +1,15 @@
 /**
  * The `/gray …` grammar: Slack's command text (after `/gray`, already form-decoded) → GrayCommand.
  * Pure, and light: the Slack function imports it on every cold start. Values are checked with the
- * release parsers (argument-parsers.ts holds the copies) so Slack, the CLI and the engine give the
- * same messages; whether a service is configured is the worker's business.
+ * release parsers (release/arguments.ts, canary/command.ts: modules without use-case imports) so Slack,
+ * the CLI and the engine give the same messages; whether a service is configured is the worker's business.
  */
+
+import { parseHeaderName, parseHeaderValue, parseSlot, parseWeight } from '../release/arguments.js';
+import { type CanaryArgs, CanaryUsageError, parseCanaryArgs } from '../release/canary/command.js';
 import { parseDuration } from '../release/duration.js';
 import { InvalidInputError } from '../release/errors.js';
 import { parseReleaseVersion } from '../release/version.js';
-import {
-  type CanaryArgs,
-  CanaryUsageError,
-  parseCanaryArgs,
-  parseHeaderName,
-  parseHeaderValue,
-  parseSlot,
-  parseWeight,
-} from './argument-parsers.js';
 import { ALL_VERBS, type GrayCommand, type RouteSpec } from './commands.js';
 
 /** A `/gray` verb. */

@@ -3,10 +3,11 @@
  * checked like a typed command, decided or queued, and answered through its response_url; the Home
  * tab is published once per event.
  */
+
+import { parseWeight } from '../release/arguments.js';
 import type { WriteCommand } from '../release/commands.js';
 import { InvalidInputError } from '../release/errors.js';
 import { decideApproval } from '../release/request.js';
-import { parseWeight } from '../release/shift-weight.js';
 import { requestDeps, type WorkerDeps } from './deps.js';
 import type { ActionJob, HomeJob } from './dispatch.js';
 import { renderAppHome } from './views/app-home.js';

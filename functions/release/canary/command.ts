@@ -4,8 +4,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { InvalidInputError } from '../errors.js';
-import { CANARY_INTERVAL } from './start.js';
-import { parseCanarySteps, validateCanarySteps } from './steps.js';
+import { CANARY_INTERVAL, parseCanarySteps, validateCanarySteps } from './steps.js';
 
 /** What `canary <svc> …` asks for: start (with optional plan and interval) or a control action. */
 export type CanaryArgs =

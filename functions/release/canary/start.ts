@@ -19,10 +19,7 @@ import { otherSlot } from '../types.js';
 import { refuse, withServiceLock } from './lock.js';
 import { type CanaryState, isCanaryActive } from './model.js';
 import { describeStep } from './progress.js';
-import { validateCanarySteps } from './steps.js';
-
-/** Bounds of a canary interval, seconds: the sweeper runs every minute; a day is the longest sensible hold. */
-export const CANARY_INTERVAL = { min: 60, max: 86400 } as const;
+import { CANARY_INTERVAL, validateCanarySteps } from './steps.js';
 
 /** Input of startCanary: `steps` (percent) and `intervalSeconds` default to the service's canary config. */
 export interface StartCanaryInput extends OperationInput {

@@ -4,6 +4,9 @@
  */
 import { InvalidInputError } from '../errors.js';
 
+/** Bounds of a canary interval, seconds: the sweeper runs every minute; a day is the longest sensible hold. */
+export const CANARY_INTERVAL = { min: 60, max: 86400 } as const;
+
 /** Most steps a plan may have (a plan of more than 20 analyses is a typo, not a rollout). */
 export const MAX_CANARY_STEPS = 20;
 

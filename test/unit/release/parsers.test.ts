@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSlot } from '../../../functions/release/deploy.js';
+import {
+  parseHeaderName,
+  parseHeaderValue,
+  parseSlot,
+  parseWeight,
+} from '../../../functions/release/arguments.js';
 import { formatDuration, parseDuration } from '../../../functions/release/duration.js';
 import { InvalidInputError } from '../../../functions/release/errors.js';
-import { parseHeaderName, parseHeaderValue } from '../../../functions/release/header-route.js';
-import { parseWeight } from '../../../functions/release/shift-weight.js';
 import { parseReleaseVersion } from '../../../functions/release/version.js';
 
 /** Runs `parse` and returns the error it threw (failing the test when it returns). */

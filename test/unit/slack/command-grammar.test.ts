@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseHeaderName, parseHeaderValue } from '../../../functions/release/arguments.js';
 import { InvalidInputError } from '../../../functions/release/errors.js';
-import { parseHeaderName, parseHeaderValue } from '../../../functions/release/header-route.js';
 import { GRAY_USAGE, parseGrayCommand, usageOf } from '../../../functions/slack/command-grammar.js';
 import type { GrayCommand } from '../../../functions/slack/commands.js';
 
