@@ -1,11 +1,12 @@
 /**
- * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver. Verifies the Slack signature
+ * Lambda: API Gateway HTTP API (payload v2) → Bolt's AwsLambdaReceiver, wrapped with middy. Verifies the Slack signature
  * over the raw body, parses, answers help and bad input at once, and otherwise hands the request to the
  * worker (one asynchronous Lambda invoke) and acks "on its way". No DynamoDB, Kubernetes or Slack Web
  * API call happens here: Bolt answers Slack only after the listener returns, so the ack is the
  * hand-off's time (Slack: acknowledge within 3,000 ms). Imports only Bolt, the grammar, the small
  * views and the signed-fetch hand-off, for a cold start near a bare Bolt app's.
  */
+import middy from '@middy/core';
 import { App, AwsLambdaReceiver, isValidSlackRequest } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError } from './release/errors.js';
@@ -62,13 +63,28 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
     logError: options.logError ?? logInternalError,
   });
   let boltHandler: Promise<BoltHandler> | undefined;
-  return async (event, context) => {
+  // Wrapped with middy (issue 5): the signature check is its `before` step, which answers 401 itself.
+  return middy<APIGatewayProxyEventV2, { statusCode: number; body: string }>()
+    .before(async (request) => (verified(request.event) ? undefined : { statusCode: 401, body: '' }))
+    .handler(async (event, context) => {
+      boltHandler ??= receiver.start() as Promise<BoltHandler>;
+      const handle = await boltHandler;
+      const { body = '', isBase64Encoded } = event;
+      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      return handle(
+        isBase64Encoded ? { ...event, body: text, isBase64Encoded: false } : event,
+        context,
+        () => undefined,
+      );
+    }) as unknown as LambdaHandler;
+
+  /** Slack's rule (HMAC of v0:<ts>:<body>, not older than 5 minutes), plus no timestamps from the future. */
+  function verified(event: APIGatewayProxyEventV2): boolean {
     const { headers = {}, body = '', isBase64Encoded } = event;
     const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     const signature = headers['x-slack-signature'] ?? headers['X-Slack-Signature'];
     const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
     const at = now();
-    // Slack's rule (HMAC of v0:<ts>:<body>, not older than 5 minutes), plus no timestamps from the future.
     const valid =
       signature !== undefined &&
       Number.isInteger(ts) &&
@@ -79,12 +95,8 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
         headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
         nowMilliseconds: at,
       });
-    if (!valid) return { statusCode: 401, body: '' };
-    boltHandler ??= receiver.start() as Promise<BoltHandler>;
-    const handle = await boltHandler;
-    const verified = isBase64Encoded ? { ...event, body: raw, isBase64Encoded: false } : event;
-    return handle(verified, context, () => undefined);
-  };
+    return valid;
+  }
 }
 
 let cached: Promise<LambdaHandler> | undefined;
