@@ -214,6 +214,16 @@ export async function decideApproval(
   }
   if (result.kind === 'already-decided') {
     const { status, decidedBy } = result.approval;
+    // Approved, but its operation was never queued (the service was busy then, or the worker stopped
+    // between the two writes): an approver's new click queues it, while the request is still valid.
+    if (
+      input.decision === 'approved' &&
+      status === 'approved' &&
+      now < approval.expiresAt &&
+      !(await deps.operations.getOperation(approval.approvalId, now))
+    ) {
+      return queueApproved(deps, result.approval);
+    }
     throw new ReleaseRefusedError(
       `${approval.summary} on ${approval.service} was already ${status} by <@${decidedBy}>`,
     );
@@ -228,13 +238,23 @@ export async function decideApproval(
     result: 'succeeded',
   });
   if (input.decision === 'rejected') return { approval: result.approval };
+  return queueApproved(deps, result.approval);
+}
+
+/**
+ * Queues an approved request's operation under its approval id (so it runs once) for its requester,
+ * approved by `decidedBy`. Throws ServiceBusyError; the approval stays approved, and the next click of
+ * an approver queues it (decideApproval).
+ */
+async function queueApproved(
+  deps: RequestDeps,
+  approval: ApprovalRecord,
+): Promise<{ approval: ApprovalRecord; operation?: OperationRecord }> {
   const queued = await enqueueOperation(deps, approval.command, {
     actor: approval.requester,
     channel: approval.channel,
     operationId: approval.approvalId,
-    approvedBy: input.actor,
+    ...(approval.decidedBy ? { approvedBy: approval.decidedBy } : {}),
   });
-  return queued.kind === 'queued'
-    ? { approval: result.approval, operation: queued.operation }
-    : { approval: result.approval };
+  return queued.kind === 'queued' ? { approval, operation: queued.operation } : { approval };
 }

@@ -2,6 +2,7 @@ import type { OperationDone, ReleaseDeps } from './context.js';
 import { type GrayError, toGrayError } from './errors.js';
 import { executeCommand } from './execute.js';
 import type { OperationRecord, OperationState, OperationStore } from './operations.js';
+import { budgetSeconds } from './policy.js';
 import type { ApprovalRequired } from './shift-weight.js';
 import type { ReleaseRecord } from './types.js';
 
@@ -60,6 +61,21 @@ export async function runQueuedOperation(
   const now = () => Math.floor(deps.clock.now() / 1000);
   const operation = await deps.operations.getOperation(operationId, now());
   if (!operation) return 'skipped';
+  // Its lock was taken with it; renewing it (conditional on this operation) before starting keeps a job
+  // delivered late — after the budget ran out and another operation held the lock — from undoing that
+  // operation's change, and keeps anyone from taking the lock over while this one starts.
+  const service = deps.config.services.find((s) => s.name === operation.service);
+  const budget = service ? budgetSeconds(service, operation.command) : 120;
+  if (
+    operation.state === 'queued' &&
+    !(await deps.store.renewLock(operation.service, operationId, now() + budget))
+  ) {
+    const result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
+    if (!(await deps.operations.transition(operationId, ['queued'], 'failed', { result }, now())))
+      return 'skipped';
+    await reporter.report(operation, { state: 'failed', lines: [], result });
+    return 'failed';
+  }
   if (!(await deps.operations.transition(operationId, ['queued'], 'running', {}, now()))) return 'skipped';
   const lines: string[] = [];
   await reporter.report(operation, { state: 'running', lines });
