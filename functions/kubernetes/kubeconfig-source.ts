@@ -1,15 +1,23 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../release/errors.js';
 import type { KubeConfigSource } from './kubernetes-cluster.js';
 
 /**
  * A KubeConfigSource from a kubeconfig file (`path`, else $KUBECONFIG, else ~/.kube/config) or YAML
- * text, switched to `context` when given. Throws ConfigError naming the missing context.
+ * text, switched to `context` when given. Throws ConfigError naming the missing context, or saying
+ * that no kubeconfig exists at all (outside a cluster).
  */
 export function kubeConfigFileSource(options: {
   path?: string;
   yaml?: string;
   context?: string;
+  /** Where $KUBECONFIG and the in-cluster variables are read (default process.env; tests pass their own). */
+  env?: Record<string, string | undefined>;
+  /** Home folder holding `.kube/config` (default os.homedir()). */
+  home?: string;
 }): KubeConfigSource {
   let cached: KubeConfig | undefined;
   return {
@@ -18,7 +26,19 @@ export function kubeConfigFileSource(options: {
       const kc = new KubeConfig();
       if (options.yaml) kc.loadFromString(options.yaml);
       else if (options.path) kc.loadFromFile(options.path);
-      else kc.loadFromDefault();
+      else {
+        const env = options.env ?? process.env;
+        const home = options.home ?? homedir();
+        // Without any kubeconfig client-node falls back to an in-cluster or made-up `loaded-context`
+        // config; outside a cluster that only hides the real problem.
+        const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined;
+        if (!env.KUBECONFIG && !inCluster && !existsSync(join(home, '.kube', 'config'))) {
+          throw new ConfigError(
+            `no kubeconfig found (KUBECONFIG is unset and ${join(home, '.kube', 'config')} does not exist); pass --kubeconfig <file> or set KUBECONFIG`,
+          );
+        }
+        kc.loadFromDefault();
+      }
       if (options.context && options.context !== 'default') {
         if (!kc.getContexts().some((c) => c.name === options.context)) {
           const known =
