@@ -3,7 +3,7 @@ import { planHeaderRoute } from '../istio/virtual-service.js';
 import { parseHeaderName, parseHeaderValue } from './arguments.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { InvalidInputError } from './errors.js';
-import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
+import { awaitChecks, ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { type HeaderRoute, otherSlot } from './types.js';
 
@@ -41,7 +41,7 @@ export async function setHeaderRoute(deps: ReleaseDeps, input: HeaderRouteInput)
     const target = otherSlot(ctx.draft.live);
     requireRecordedReady(ctx, target, 'route');
     const state = ctx.draft.slots[target]!;
-    await Promise.all([requireSlotReady(ctx, target, 'route'), ensureSubset(ctx)]);
+    await awaitChecks([requireSlotReady(ctx, target, 'route'), ensureSubset(ctx)]);
     const route: HeaderRoute = { ...partial, slot: target };
     await ctx.cluster.edit(virtualServiceRef(service), planHeaderRoute(service, route));
     ctx.draft.headerRoute = route;

@@ -9,7 +9,7 @@ import {
 } from './context.js';
 import { formatDuration } from './duration.js';
 import { ReleaseRefusedError } from './errors.js';
-import { ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
+import { awaitChecks, ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
 
@@ -40,7 +40,7 @@ export async function promote(deps: ReleaseDeps, input: OperationInput): Promise
         );
       }
       const state = draft.slots[target]!;
-      await Promise.all([requireSlotReady(ctx, target, 'promote', true), ensureSubset(ctx)]);
+      await awaitChecks([requireSlotReady(ctx, target, 'promote', true), ensureSubset(ctx)]);
       const weights = { [target]: 100, [previous]: 0 } as unknown as Weights;
       const after = await ctx.cluster.edit(
         virtualServiceRef(service),

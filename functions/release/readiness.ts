@@ -127,6 +127,17 @@ export function requireRecordedReady(
 }
 
 /**
+ * Awaits every check of `checks` (readiness reads, ensureSubset), then throws the first failure in
+ * order. Unlike Promise.all, a refusal never ends the operation — and releases its lock — while a
+ * sibling check is still writing the DestinationRule.
+ */
+export async function awaitChecks(checks: readonly Promise<unknown>[]): Promise<void> {
+  for (const result of await Promise.allSettled(checks)) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}
+
+/**
  * Makes sure the DestinationRule has both slots' subsets before a route uses them (creates the rule
  * or adds what is missing), then notes it on the draft (`subsetsChecked`): later route changes skip
  * the read — the rule is the user's and stays as written — until `force` (deploy, reconcile) or a

@@ -9,7 +9,7 @@ import {
   runOperation,
 } from './context.js';
 import { ReleaseRefusedError } from './errors.js';
-import { ensureSubset, requireSlotReady } from './readiness.js';
+import { awaitChecks, ensureSubset, requireSlotReady } from './readiness.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { waitForRollout } from './rollout.js';
 import { otherSlot, type Slot, type Weights } from './types.js';
@@ -73,7 +73,7 @@ export async function rollback(deps: ReleaseDeps, input: OperationInput): Promis
         service.rolloutTimeout,
         ctx.progress,
       );
-      await Promise.all([requireSlotReady(ctx, to, 'rollback', true), ensureSubset(ctx)]);
+      await awaitChecks([requireSlotReady(ctx, to, 'rollback', true), ensureSubset(ctx)]);
       draft.slots[to] = { ...state, status: 'ready' };
       const from = otherSlot(to);
       const weights = { [to]: 100, [from]: 0 } as unknown as Weights;

@@ -3,7 +3,13 @@ import { planWeights, readWeights } from '../istio/virtual-service.js';
 import { parseWeight } from './arguments.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { GrayError } from './errors.js';
-import { ensureSubset, listSlots, requireRecordedReady, requireSlotsReady } from './readiness.js';
+import {
+  awaitChecks,
+  ensureSubset,
+  listSlots,
+  requireRecordedReady,
+  requireSlotsReady,
+} from './readiness.js';
 import { virtualServiceRef } from './refs.js';
 import { otherSlot, type Weights } from './types.js';
 
@@ -71,7 +77,7 @@ export async function shiftWeight(
         // version and have available pods (one LIST for both), and have its subset, before the route
         // points at it. The subsets are read only until the record notes them (ensureSubset).
         const carrying = [...(weight > 0 ? [target] : []), ...(weight < 100 ? [draft.live] : [])];
-        await Promise.all([requireSlotsReady(ctx, carrying, 'weight', false, listed), ensureSubset(ctx)]);
+        await awaitChecks([requireSlotsReady(ctx, carrying, 'weight', false, listed), ensureSubset(ctx)]);
         const weights = { [draft.live]: 100 - weight, [target]: weight } as unknown as Weights;
         const after = await ctx.cluster.edit(
           virtualServiceRef(ctx.service),
