@@ -103,6 +103,22 @@ async function gray(text: string): Promise<void> {
   console.log(`  (ephemeral reply)\n${indent(ack)}`);
   await dispatcher.idle();
   printNew(seen, `demo-${step}`);
+  stopOnRefusal(`/gray ${text}`, `demo-${step}`);
+}
+
+/** Thrown to end the demo at the first step gray refused or failed (the reason was printed). */
+class DemoStopped extends Error {}
+
+/** The worker answers refusals and failures with a ⚠️ line: later steps would only fail too. */
+function stopOnRefusal(what: string, responseId: string): void {
+  const refused = slack
+    .responses(responseId)
+    .map((r) => (r as { text?: string }).text ?? '')
+    .find((text) => text.startsWith('⚠️'));
+  if (refused) {
+    const plain = refused.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+    throw new DemoStopped(`${what} was answered: ${plain}`);
+  }
 }
 
 /** Message ts → number of edits, to tell which messages a step posted or changed. */
@@ -198,6 +214,10 @@ try {
     !JSON.stringify(vs?.spec).match(/"subset":"green"},"weight":100/)
   )
     failures++;
+} catch (error) {
+  failures++;
+  // A stopped step was printed above; anything else (a cluster that cannot be reached) is said in one line.
+  console.error(`\ndemo: stopped — ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   await dispatcher.idle();
   await slack.close();
