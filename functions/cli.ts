@@ -61,6 +61,9 @@ function parseCliCanaryArgs(service: string, words: string[]) {
   }
 }
 
+/** Domain messages name the Slack form of a next step (`/gray weight …`); on the command line it is `gray …`. */
+const cliText = (text: string): string => text.replaceAll('/gray ', 'gray ');
+
 /**
  * Runs one `gray` command line (`argv` without node and script) and returns the exit code: 0 done,
  * 1 refused or failed (message on stderr, never a stack trace), 2 usage error, 3 approval required.
@@ -94,7 +97,7 @@ export async function runCli(
         ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
         ...(options.context ? { context: options.context } : {}),
       },
-      onProgress: (e) => io.err(`… ${e.message}`),
+      onProgress: (e) => io.err(`… ${options.dryRun ? '(dry run) ' : ''}${cliText(e.message)}`),
     });
     let dry: Map<string, DryRunCluster> | undefined;
     if (options.dryRun) {
@@ -117,8 +120,11 @@ export async function runCli(
     const actor = (options.as ?? userInfo().username).trim();
     if (!actor) throw new InvalidInputError('--as needs a name for the audit log, like --as alice');
     const result = await action(deps, actor, options);
+    // A dry run's use case ran to the end against an overlay: its message says what would happen.
+    const say = (text: string) =>
+      io.out(`${options.dryRun ? '(dry run, not applied) ' : ''}${cliText(text)}`);
     if (options.json) io.out(JSON.stringify(result, null, 2));
-    else if (typeof result === 'string') io.out(result);
+    else if (typeof result === 'string') say(result);
     else if (result && typeof result === 'object' && 'kind' in result) {
       const r = result as { kind: string; message?: string; reason?: string; summary?: string };
       if (r.kind === 'approval-required') {
@@ -126,7 +132,7 @@ export async function runCli(
           `approval required for ${r.summary}: ${r.reason}; re-run with --approve to approve it yourself`,
         );
         exit = 3;
-      } else io.out(r.message ?? '');
+      } else say(r.message ?? '');
     }
     if (dry) {
       const diff = [...dry.values()]
@@ -263,8 +269,7 @@ export async function runCli(
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const gray = toGrayError(error);
-    // Domain messages name the Slack form of the next step; on the command line it is `gray …`.
-    const message = gray.message.replaceAll('/gray ', 'gray ');
+    const message = cliText(gray.message);
     io.err(gray.expose ? `gray: ${message}` : `gray: internal error (${gray.code}): ${message}`);
     return gray.code === 'invalid_input' || gray.code === 'unknown_service' ? 2 : 1;
   }

@@ -61,7 +61,7 @@ describe('gray canary', () => {
 
     expect(await gray('canary', 'address-service', 'pause')).toEqual({
       code: 0,
-      out: 'paused the canary on address-service at green step 1 of 3 (10%); /gray canary address-service resume to continue',
+      out: 'paused the canary on address-service at green step 1 of 3 (10%); gray canary address-service resume to continue',
       err: '',
     });
     expect((await gray('canary', 'address-service', 'resume')).out).toMatch(

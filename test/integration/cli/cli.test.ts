@@ -54,6 +54,7 @@ describe('gray CLI', () => {
     const result = await gray('--dry-run', 'weight', 'address-service', '25');
 
     expect(result.code).toBe(0);
+    expect(result.out.split('\n')[0]).toBe('(dry run, not applied) address-service: blue 75% / green 25%');
     expect(result.out).toContain('--dry-run: nothing was changed. Planned changes:');
     expect(result.out).toContain('--- VirtualService happyride/address-service-deployment (live)');
     expect(result.out).toContain('-          weight: 100\n+          weight: 75');
