@@ -2,6 +2,7 @@
  * Who may do what, and which commands wait for an approver — pure rules over gray.config.yaml.
  */
 import type { GrayConfig, ServiceConfig } from '../config.js';
+import { slotDeploymentName } from '../istio/labels.js';
 import type { ResolvedWriteCommand, WriteCommand } from './commands.js';
 import { GrayError, ReleaseRefusedError } from './errors.js';
 import type { PlannedRouting } from './operations.js';
@@ -115,10 +116,18 @@ export function approvalNeeded(
             after: { weights: split(live, 0) },
           }
         : undefined;
-    case 'teardown':
-      return required.includes('teardown')
-        ? { reason: `${service.name}'s policy requires approval to tear down a slot`, before, after: before }
-        : undefined;
+    case 'teardown': {
+      if (!required.includes('teardown')) return undefined;
+      // The routing does not change, so the card says what does: which Deployment goes, running what.
+      const name = slotDeploymentName(service, command.slot);
+      const running = record?.slots[command.slot]?.version;
+      const effect = `${service.strategy === 'red-black' ? 'deletes' : 'scales to 0'} Deployment ${name}${running ? ` (${running})` : ''}`;
+      return {
+        reason: `${service.name}'s policy requires approval to tear down a slot; this ${effect}`,
+        before,
+        after: before,
+      };
+    }
     case 'deploy':
       return required.includes('deploy')
         ? { reason: `${service.name}'s policy requires approval to deploy`, before, after: before }

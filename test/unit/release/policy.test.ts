@@ -120,7 +120,23 @@ describe('approvalNeeded', () => {
     expect(
       approvalNeeded(service, { verb: 'teardown', service: 'address-service', slot: 'blue' }, undefined)
         ?.reason,
-    ).toBe("address-service's policy requires approval to tear down a slot");
+    ).toBe(
+      "address-service's policy requires approval to tear down a slot; this deletes Deployment address-service-blue",
+    );
+    expect(
+      approvalNeeded(
+        { ...service, strategy: 'blue-green' },
+        { verb: 'teardown', service: 'address-service', slot: 'blue' },
+        {
+          ...record('address-service', 'promoted', 100),
+          slots: {
+            blue: { version: '1.0.0-fe220c2', image: 'i', replicas: 2, deployedAt: 0, status: 'ready' },
+          },
+        },
+      )?.reason,
+    ).toBe(
+      "address-service's policy requires approval to tear down a slot; this scales to 0 Deployment address-service-blue (1.0.0-fe220c2)",
+    );
     expect(
       approvalNeeded(service, { verb: 'rollback', service: 'address-service' }, undefined),
     ).toBeUndefined();
