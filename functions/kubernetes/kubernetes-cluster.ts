@@ -43,6 +43,8 @@ export interface KubeConfigSource {
 export interface KubernetesClusterOptions {
   /** Longest time spent retrying one request (429/5xx/resets), ms. Default 30,000. */
   retryBudgetMs?: number;
+  /** Longest wait for one request's answer, ms, before it counts as a transient fault. Default 15,000. */
+  requestTimeoutMs?: number;
   /** First backoff delay, ms (doubles each retry). Default 200. */
   minBackoffMs?: number;
   /** Sleep used for Retry-After and conflict backoff (tests shorten it). */
@@ -77,7 +79,10 @@ export class KubernetesCluster implements Cluster {
   private async api(): Promise<{ custom: CustomObjectsApi; core: CoreServiceApi }> {
     const config = await this.source.load();
     if (this.clients?.config !== config) {
-      const configuration = apiConfiguration(config);
+      const configuration = apiConfiguration(
+        config,
+        this.options.requestTimeoutMs ? { timeoutMs: this.options.requestTimeoutMs } : {},
+      );
       this.clients = {
         config,
         custom: new CustomObjectsApi(configuration),

@@ -39,6 +39,22 @@ describe('KubernetesCluster connections', () => {
     });
   });
 
+  it('gives up on an answer that does not come within the request timeout and retries', async () => {
+    const cluster = new KubernetesCluster(kubeConfigFileSource({ yaml: kube.kubeConfigYaml() }), {
+      requestTimeoutMs: 300,
+      minBackoffMs: 1,
+    });
+    kube.injectFault({ method: 'GET', pathIncludes: VS.name, times: 1, fault: { delayMs: 5000 } });
+
+    const vs = await cluster.read(VS);
+
+    // Two requests: the first was abandoned after 300 ms (it would have answered 200 after 5 s).
+    expect({ name: vs?.metadata.name, requests: kube.requests.length }).toEqual({
+      name: VS.name,
+      requests: 2,
+    });
+  });
+
   it('is needed: client-node as makeApiClient builds it opens one connection per request', async () => {
     const config = new KubeConfig();
     config.loadFromString(kube.kubeConfigYaml());
