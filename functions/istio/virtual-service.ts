@@ -133,12 +133,19 @@ export function planWeights(service: ServiceConfig, weights: Weights): PatchPlan
   };
 }
 
-/** Builds gray's named header route: requests whose header exactly matches a value go to the slot. */
-export function buildHeaderRoute(service: ServiceConfig, header: HeaderRoute): HttpRoute {
+/**
+ * Builds gray's named header route: requests whose header exactly matches a value go to the slot,
+ * on `port` when the default route names one (a multi-port Service needs it on every destination).
+ */
+export function buildHeaderRoute(
+  service: ServiceConfig,
+  header: HeaderRoute,
+  port?: { number?: number },
+): HttpRoute {
   return {
     name: service.headerRouteName,
     match: header.values.map((value) => ({ headers: { [header.header]: { exact: value } } })),
-    route: [{ destination: { host: service.host, subset: header.slot } }],
+    route: [{ destination: { host: service.host, subset: header.slot, ...(port ? { port } : {}) } }],
   };
 }
 
@@ -175,8 +182,9 @@ export function planHeaderRoute(service: ServiceConfig, header: HeaderRoute | un
         ? []
         : [nameTest(at, service.headerRouteName), { op: 'remove', path: `/spec/http/${at}` }];
     }
-    const desired = buildHeaderRoute(service, header);
-    const { index: main } = defaultRoute(service, vs);
+    const { index: main, route: defaults } = defaultRoute(service, vs);
+    const port = (defaults.route ?? []).find((d) => d.destination.port)?.destination.port;
+    const desired = buildHeaderRoute(service, header, port);
     if (at >= 0 && at < main) {
       if (JSON.stringify(routes[at]) === JSON.stringify(desired)) return [];
       return [

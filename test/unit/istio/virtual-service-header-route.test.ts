@@ -47,6 +47,20 @@ function names(vs: KubeObject): (string | undefined)[] {
 }
 
 describe('planHeaderRoute', () => {
+  it('copies the port of the default route to the header route (multi-port Services)', () => {
+    const seed = fixture('virtualservice-seed.yaml');
+    for (const destination of (routes(seed)[0] as { route: { destination: Record<string, unknown> }[] })
+      .route)
+      destination.destination.port = { number: 8080 };
+
+    const after = apply(seed, planHeaderRoute(service, LATEST)(seed));
+
+    expect(routes(after)[0]).toEqual({
+      ...LATEST_ROUTE,
+      route: [{ destination: { host: HOST, subset: 'green', port: { number: 8080 } } }],
+    });
+  });
+
   it('inserts address-service-latest immediately before the default route of the seed', () => {
     const seed = fixture('virtualservice-seed.yaml');
 
