@@ -1,3 +1,4 @@
+import { describeCanary } from '../release/canary/progress.js';
 import { clockTime } from '../release/context.js';
 import type { ReleaseStatus } from '../release/status.js';
 import { type AuditEvent, SLOTS } from '../release/types.js';
@@ -7,7 +8,7 @@ const bar = (percent: number): string => {
   return `${'█'.repeat(filled)}${'░'.repeat(20 - filled)}`;
 };
 
-/** Renders `gray status` as plain text: both slots with version, readiness and a weight bar, header route, teardown, drift. */
+/** Renders `gray status` as plain text: both slots with version, readiness and a weight bar, header route, teardown, canary, drift. */
 export function renderStatusText(status: ReleaseStatus): string {
   const { record, live } = status;
   const weights = live.weights ?? record.weights;
@@ -32,6 +33,8 @@ export function renderStatusText(status: ReleaseStatus): string {
     const { slot, action, dueAt, version } = record.teardown;
     lines.push(`  teardown: ${action} ${slot} (${version}) at ${clockTime(dueAt)}`);
   }
+  const canary = describeCanary(record.canary);
+  if (canary) lines.push(`  canary: ${canary}`);
   if (status.lock)
     lines.push(
       `  busy: ${status.lock.summary} by ${status.lock.requester} since ${clockTime(status.lock.since)}`,

@@ -91,3 +91,17 @@ export function describeStep(canary: Pick<CanaryState, 'steps' | 'stepIndex'>): 
 export function describeNextCheck(canary: Pick<CanaryState, 'nextCheckAt'>): string {
   return `next analysis at ${clockTime(canary.nextCheckAt)}`;
 }
+
+/**
+ * One line on an active canary for status views, undefined when none runs: `running, step 2 of 5
+ * (5%), next analysis at 10:05 UTC` · `paused at step 2 of 5 (5%): paused by U123` · `awaiting
+ * approval to promote after step 5 of 5 (100%)`; the last analysis's verdict is added when there is one.
+ */
+export function describeCanary(canary: CanaryState | undefined): string | undefined {
+  if (!isCanaryActive(canary)) return undefined;
+  const step = describeStep(canary);
+  const last = canary.last ? `; last analysis: ${canary.last.verdict} (${canary.last.reason})` : '';
+  if (canary.status === 'paused') return `paused at ${step}${canary.note ? `: ${canary.note}` : ''}${last}`;
+  if (canary.status === 'awaiting-approval') return `awaiting approval to promote after ${step}${last}`;
+  return `running, ${step}, ${describeNextCheck(canary)}${last}`;
+}

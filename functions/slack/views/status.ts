@@ -2,6 +2,7 @@
  * `/gray status`: one service's release as Block Kit — both slots with version, readiness and a weight
  * bar, the header route, a pending teardown, the busy lock, drift, and the last events.
  */
+import { describeCanary } from '../../release/canary/progress.js';
 import type { ReleaseStatus } from '../../release/status.js';
 import { type AuditEvent, type HeaderRoute, SLOTS, type Slot } from '../../release/types.js';
 import {
@@ -82,6 +83,8 @@ function routingLines(status: ReleaseStatus): string {
       `*Teardown:* ${what} ${teardown.slot} (${code(teardown.version)}) ${slackDate(teardown.dueAt)}`,
     );
   }
+  const canary = describeCanary(status.record.canary);
+  if (canary) lines.push(`*Canary:* ${escapeText(canary)}`);
   return lines.join('\n');
 }
 

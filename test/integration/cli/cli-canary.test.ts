@@ -59,11 +59,18 @@ describe('gray canary', () => {
     );
     expect(weights()).toEqual({ blue: 90, green: 10 });
 
+    expect((await gray('status', 'address-service')).out).toMatch(
+      /\n {2}canary: running, step 1 of 3 \(10%\), next analysis at \d\d:\d\d UTC$/,
+    );
+
     expect(await gray('canary', 'address-service', 'pause')).toEqual({
       code: 0,
       out: 'paused the canary on address-service at green step 1 of 3 (10%); gray canary address-service resume to continue',
       err: '',
     });
+    expect((await gray('status', 'address-service')).out).toContain(
+      '\n  canary: paused at step 1 of 3 (10%): paused by alice',
+    );
     expect((await gray('canary', 'address-service', 'resume')).out).toMatch(
       /^resumed the canary on address-service at green step 1 of 3 \(10%\); next analysis at \d\d:\d\d UTC$/,
     );

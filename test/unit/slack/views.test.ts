@@ -139,6 +139,30 @@ describe('renderStatus', () => {
     expect(JSON.stringify(view.blocks)).toContain('*Header route:* `x-user-id` in `u1`, `uˋ2` → green');
   });
 
+  it('shows a running canary: its step and next analysis', () => {
+    const status = promoted();
+    status.record.canary = {
+      status: 'running',
+      slot: 'green',
+      version: '1.0.1-3b7c9e1',
+      steps: [1, 5, 25, 100],
+      stepIndex: 1,
+      intervalSeconds: 300,
+      nextCheckAt: Date.UTC(2026, 10, 30, 10, 5) / 1000,
+      failures: 0,
+      failureLimit: 3,
+      startedBy: 'U0REQUESTER',
+      startedAt: Date.UTC(2026, 10, 30, 10, 0) / 1000,
+      operationId: 'op-canary',
+    };
+
+    const view = renderStatus(status);
+
+    expect(JSON.stringify(view.blocks)).toContain(
+      '*Canary:* running, step 2 of 4 (5%), next analysis at 10:05 UTC',
+    );
+  });
+
   it('stays within 50 blocks with 200 events and lists only the newest 5', () => {
     const many = Array.from(
       { length: 200 },
