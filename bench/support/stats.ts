@@ -47,25 +47,30 @@ export interface Variant {
 /**
  * Runs the variants in turn, rotating which goes first each iteration (A,B then B,A for two), `warmup`
  * times each unrecorded, then `iterations` times each; returns the wall time of every recorded `run`
- * in ms, by variant name.
+ * in ms, by variant name. With `block` > 1 each variant runs `block` iterations in a row per turn
+ * (for variants that share state another variant disturbs, such as one object both patch).
  */
 export async function interleave<Name extends string>(
   variants: Record<Name, Variant>,
-  options: { warmup: number; iterations: number },
+  options: { warmup: number; iterations: number; block?: number },
 ): Promise<Record<Name, number[]>> {
   const names = Object.keys(variants) as Name[];
   const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
   const total = options.warmup + options.iterations;
-  for (let i = 0; i < total; i++) {
+  const block = Math.max(1, options.block ?? 1);
+  for (let start = 0; start < total; start += block) {
+    const round = start / block;
     for (let k = 0; k < names.length; k++) {
-      const name = names[(i + k) % names.length] as Name;
+      const name = names[(round + k) % names.length] as Name;
       const variant = variants[name];
-      await variant.prepare?.(i);
-      const started = performance.now();
-      await variant.run(i);
-      const elapsed = performance.now() - started;
-      await variant.finish?.(i);
-      if (i >= options.warmup) times[name].push(elapsed);
+      for (let i = start; i < Math.min(start + block, total); i++) {
+        await variant.prepare?.(i);
+        const started = performance.now();
+        await variant.run(i);
+        const elapsed = performance.now() - started;
+        await variant.finish?.(i);
+        if (i >= options.warmup) times[name].push(elapsed);
+      }
     }
   }
   return times;
