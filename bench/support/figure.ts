@@ -45,8 +45,8 @@ export interface BenchSizes {
 
 /** `npm run bench`: the sizes the issue asks for (≥ 500 acks, ≥ 20 cold starts, 100 vs 10,000). */
 export const FULL_SIZES: BenchSizes = {
-  ackIterations: 600,
-  ackWarmup: 60,
+  ackIterations: 3000,
+  ackWarmup: 300,
   coldStartRuns: 21,
   coldStartWarmup: 2,
   shiftIterations: 300,
