@@ -2,7 +2,11 @@
 // HMAC-signed requests, the worker's jobs run in-process by the InlineDispatcher (await
 // `dispatcher.idle()` before asserting what the worker did), DynamoDB Local, our Kubernetes API server
 // and the loopback Slack Web API, which also receives the worker's response_url answers.
+
 import type { GrayConfig } from '../../functions/config.js';
+import { readWeights } from '../../functions/istio/virtual-service.js';
+import type { KubeObject } from '../../functions/release/ports.js';
+import type { Weights } from '../../functions/release/types.js';
 import type { InlineDispatcher } from '../../functions/slack/dispatch.js';
 import {
   createGrayRuntime,
@@ -52,6 +56,8 @@ export interface SlackStack {
   answers(id: number | string): string[];
   /** The number of the last command sent (its response_url is `cmd-<n>`). */
   lastCommand(): number;
+  /** The live weights of the first service's VirtualService, as gray reads them. */
+  weights(): Weights;
   close(): Promise<void>;
 }
 
@@ -124,6 +130,11 @@ export async function startSlackStack(
   return {
     runtime,
     config: runtime.worker.release.config,
+    weights: () => {
+      const service = runtime.worker.release.config.services[0]!;
+      const vs = kube.getObject('virtualservices', service.namespace, service.virtualService);
+      return readWeights(service, vs as unknown as KubeObject);
+    },
     kube,
     slack,
     table,

@@ -4,8 +4,6 @@
 // server and the loopback Slack Web API. `it.fails` marks a test of the CORRECT behaviour that documents
 // a bug left open (drop `.fails` once fixed).
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { readWeights } from '../../../functions/istio/virtual-service.js';
-import type { KubeObject } from '../../../functions/release/ports.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
 import { shiftWeight } from '../../../functions/release/shift-weight.js';
 import { requestDeps } from '../../../functions/slack/deps.js';
@@ -14,15 +12,7 @@ import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-s
 
 const SVC = 'address-service';
 let stack: SlackStack;
-const weights = () =>
-  readWeights(
-    stack.config.services[0]!,
-    stack.kube.getObject(
-      'virtualservices',
-      'happyride',
-      'address-service-deployment',
-    ) as unknown as KubeObject,
-  );
+const weights = () => stack.weights();
 const store = () => stack.runtime.worker.release.store;
 const nowSeconds = () => Math.floor(stack.clock.now() / 1000);
 const responsesTo = (actionTs: string) =>

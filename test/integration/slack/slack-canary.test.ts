@@ -4,8 +4,6 @@
 // analysis here is inconclusive; the analyses themselves run against a real Prometheus in
 // test/integration/canary/.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { readWeights } from '../../../functions/istio/virtual-service.js';
-import type { KubeObject } from '../../../functions/release/ports.js';
 import { requestOperation } from '../../../functions/release/request.js';
 import { CanaryPublisher } from '../../../functions/slack/canary-publisher.js';
 import { requestDeps } from '../../../functions/slack/deps.js';
@@ -16,15 +14,7 @@ import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-s
 let stack: SlackStack;
 let port: number;
 
-const weights = () =>
-  readWeights(
-    stack.config.services[0]!,
-    stack.kube.getObject(
-      'virtualservices',
-      'happyride',
-      'address-service-deployment',
-    ) as unknown as KubeObject,
-  );
+const weights = () => stack.weights();
 const textOf = (reply: { body: unknown }) => (reply.body as { text: string }).text;
 const actionIds = (blocks: unknown[] | undefined) =>
   [...JSON.stringify(blocks ?? []).matchAll(/"action_id":"([a-z_0-9]+)"/g)].map((m) => m[1]);

@@ -1,18 +1,8 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { readWeights } from '../../../functions/istio/virtual-service.js';
-import type { KubeObject } from '../../../functions/release/ports.js';
 import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
 
 let stack: SlackStack;
-const weights = () =>
-  readWeights(
-    stack.config.services[0]!,
-    stack.kube.getObject(
-      'virtualservices',
-      'happyride',
-      'address-service-deployment',
-    ) as unknown as KubeObject,
-  );
+const weights = () => stack.weights();
 const textOf = (reply: { body: unknown }) => (reply.body as { text?: string }).text ?? '';
 
 async function deployGreen() {

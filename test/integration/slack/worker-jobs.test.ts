@@ -2,8 +2,6 @@
 // operation), answered on the loopback response URLs; and what the Slack function says when the hand-off
 // itself fails.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { readWeights } from '../../../functions/istio/virtual-service.js';
-import type { KubeObject } from '../../../functions/release/ports.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
 import { requestDeps } from '../../../functions/slack/deps.js';
 import type { CommandJob, Dispatcher } from '../../../functions/slack/dispatch.js';
@@ -13,15 +11,7 @@ import { buttonClickBody, signedEvent, slashCommandBody } from '../../support/sl
 import { CHANNEL, SIGNING_SECRET, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
 
 let stack: SlackStack;
-const weights = () =>
-  readWeights(
-    stack.config.services[0]!,
-    stack.kube.getObject(
-      'virtualservices',
-      'happyride',
-      'address-service-deployment',
-    ) as unknown as KubeObject,
-  );
+const weights = () => stack.weights();
 const textOf = (reply: { body: unknown }) => (reply.body as { text?: string }).text ?? '';
 const vsPatches = () =>
   stack.kube.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/virtualservices/')).length;
