@@ -187,7 +187,7 @@ export async function requestOperation(
 export async function decideApproval(
   deps: RequestDeps,
   input: { approvalId: string; actor: string; decision: 'approved' | 'rejected' },
-): Promise<{ approval: ApprovalRecord; operation?: OperationRecord }> {
+): Promise<{ approval: ApprovalRecord; operation?: OperationRecord; requeued?: true }> {
   const approval = await deps.operations.getApproval(input.approvalId);
   if (!approval)
     throw new ReleaseRefusedError('this approval request no longer exists; ask for the change again');
@@ -222,7 +222,9 @@ export async function decideApproval(
       now < approval.expiresAt &&
       !(await deps.operations.getOperation(approval.approvalId, now))
     ) {
-      return queueApproved(deps, result.approval);
+      // The clicker did not decide it: `requeued` lets the caller say who did (a click racing the
+      // first approver's own enqueue lands here too; the shared operation id runs it once).
+      return { ...(await queueApproved(deps, result.approval)), requeued: true };
     }
     throw new ReleaseRefusedError(
       `${approval.summary} on ${approval.service} was already ${status} by <@${decidedBy}>`,

@@ -66,9 +66,12 @@ function buttonCommand(job: ActionJob): WriteCommand {
   throw new InvalidInputError(`unknown button ${job.actionId}; use /gray help`);
 }
 
-/** Approve/Reject: decided once; the request message shows the decision; an approval runs its operation. */
-async function decide(deps: WorkerDeps, job: ActionJob): Promise<string | undefined> {
-  const { approval, operation } = await decideApproval(requestDeps(deps), {
+/**
+ * Approve/Reject: decided once; the request message shows the decision; an approval runs its
+ * operation. Returns that operation's id, and a notice for the clicker when someone else had decided.
+ */
+async function decide(deps: WorkerDeps, job: ActionJob): Promise<{ operationId?: string; notice?: string }> {
+  const { approval, operation, requeued } = await decideApproval(requestDeps(deps), {
     approvalId: job.value,
     actor: job.user,
     decision: job.actionId === 'gray_approve' ? 'approved' : 'rejected',
@@ -79,7 +82,10 @@ async function decide(deps: WorkerDeps, job: ActionJob): Promise<string | undefi
       .update({ channel: approval.channel, ts: approval.messageTs, ...renderApprovalDecision(approval) })
       .catch((error: unknown) => deps.logError(error, `approval:${approval.approvalId}`));
   }
-  return operation?.operationId;
+  const notice = requeued
+    ? `${approval.summary} on ${approval.service} was already approved by <@${approval.decidedBy}>; it had not started yet, so it is queued now`
+    : undefined;
+  return { ...(operation ? { operationId: operation.operationId } : {}), ...(notice ? { notice } : {}) };
 }
 
 /**
@@ -94,7 +100,9 @@ export async function runActionJob(deps: WorkerDeps, job: ActionJob): Promise<vo
     const now = Math.floor(deps.release.clock.now() / 1000);
     if (!(await deps.operations.claimOnce(`action:${correlationId}`, DELIVERY_KEY_TTL_SECONDS, now))) return;
     if (job.actionId === 'gray_approve' || job.actionId === 'gray_reject') {
-      operationId = await decide(deps, job);
+      const decided = await decide(deps, job);
+      operationId = decided.operationId;
+      if (decided.notice) await reply(deps, job.responseUrl, { text: decided.notice }, correlationId);
     } else {
       // The click was claimed once above; the enqueue needs no second delivery key.
       const submitted: Submitted = await submit(deps, buttonCommand(job), job.user, job.channel);

@@ -70,7 +70,9 @@ describe('approvals decided while the service is busy', () => {
     await stack.click('gray_approve', approvalId, 'U0APPROVER', ts, '1700000010.000002');
     await stack.dispatcher.idle();
 
-    expect(responsesTo('1700000010.000002')).toEqual([]);
+    expect(responsesTo('1700000010.000002')).toEqual([
+      'promote on address-service was already approved by <@U0APPROVER>; it had not started yet, so it is queued now',
+    ]);
     expect(weights()).toEqual({ blue: 0, green: 100 });
     const [promoted] = await store().history(SVC, 1);
     expect([promoted?.action, promoted?.result, promoted?.approvedBy]).toEqual([
