@@ -2,11 +2,9 @@
  * EKS DescribeCluster as one SigV4-signed GET of `/clusters/<name>` (EKS's REST-JSON API), which is
  * all gray asks of EKS. @aws-sdk/client-eks did the same, but loading it cost the worker and the
  * sweeper 30–45 ms of every cold start (measured, ×0.15 of figures 2b/2c) for a call made once per
- * cluster per container; the signer is bundled already for the EKS token.
+ * cluster per container; the signer is bundled already for the EKS token (functions/aws/signed-fetch.ts).
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signedFetch } from '../aws/signed-fetch.js';
 import { type EksCredentials, eksEndpointForRegion } from './eks-token.js';
 
 /** The fields of DescribeCluster's `cluster` gray reads (the rest of the answer is kept as sent). */
@@ -77,29 +75,14 @@ function errorType(headers: Headers, body: { __type?: string; code?: string }): 
 async function describeOnce(input: DescribeEksClusterInput): Promise<EksClusterDescription> {
   const base = input.endpoint ?? eksEndpointForRegion(input.region);
   const url = new URL(`${base.replace(/\/$/, '')}/clusters/${encodeURIComponent(input.clusterName)}`);
-  const { accessKeyId, secretAccessKey, sessionToken } = input.credentials;
-  const signer = new SignatureV4({
-    credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
-    region: input.region,
+  const response = await signedFetch({
     service: 'eks',
-    sha256: Sha256,
-  });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'GET',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      // fetch sends this Host itself; it is signed, so it must be the same.
-      headers: { host: url.host, accept: 'application/json' },
-    }),
-  );
-  const { host: _host, ...headers } = signed.headers;
-  const response = await fetch(url, {
+    region: input.region,
+    credentials: input.credentials,
+    url: url.toString(),
     method: 'GET',
-    headers,
-    signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
+    headers: { accept: 'application/json' },
+    timeoutMs: input.timeoutMs ?? 10_000,
   });
   const text = await response.text();
   let body: { cluster?: EksClusterDescription; message?: string; Message?: string } = {};

@@ -4,14 +4,15 @@
  * (retries on error, then the on-failure destination, the DLQ), so an acked command is not lost when a
  * worker dies.
  */
-import { GrayError } from '../release/errors.js';
+
 import {
   type AwsCredentials,
   awsEndpoint,
   credentialsFromEnv,
   regionFromEnv,
   signedFetch,
-} from './aws-fetch.js';
+} from '../aws/signed-fetch.js';
+import { GrayError } from '../release/errors.js';
 import type { Dispatcher, WorkerJob } from './dispatch.js';
 
 /** Lambda refused or failed an Invoke; `status` is the HTTP status (0 when no answer came). */

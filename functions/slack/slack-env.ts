@@ -2,8 +2,9 @@
  * The Slack function's environment, checked with a few explicit rules instead of zod (zod and the
  * worker's config would add ~50 ms to a cold start that only needs three variables).
  */
+
+import { credentialsFromEnv, regionFromEnv } from '../aws/signed-fetch.js';
 import { ConfigError } from '../release/errors.js';
-import { credentialsFromEnv, regionFromEnv } from './aws-fetch.js';
 import { getDecryptedParameter } from './ssm-parameter.js';
 
 /** What the deployed Slack function needs: how to verify requests and which worker to hand jobs to. */

@@ -3,8 +3,9 @@
  * the SDK's SSM client (through Powertools parameters) would cost ~120 ms of import on every cold
  * start of the function that must ack within 3 s. The worker and sweeper keep secrets.ts (Powertools).
  */
+
+import { type AwsCredentials, awsEndpoint, signedFetch } from '../aws/signed-fetch.js';
 import { ConfigError } from '../release/errors.js';
-import { type AwsCredentials, awsEndpoint, signedFetch } from './aws-fetch.js';
 
 /** Where and as whom to ask SSM. */
 export interface SsmOptions {

@@ -327,7 +327,7 @@ describe(`serverless.yml packaged by osls (${FUNCTIONS.join(' + ')})`, () => {
       );
       expect(external.every((s) => s?.startsWith('@aws-sdk/'))).toBe(true);
       // The document client and its client come from the same runtime release, never one bundled and one not.
-      // The slack function loads no SDK client at all (signed fetches; functions/slack/aws-fetch.ts).
+      // The slack function loads no SDK client at all (signed fetches; functions/aws/signed-fetch.ts).
       if (fn === 'slack') expect(external).toEqual([]);
       if (fn === 'worker') {
         expect(external).toEqual(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { awsEndpoint, credentialsFromEnv, regionFromEnv } from '../../../functions/aws/signed-fetch.js';
 import { ConfigError } from '../../../functions/release/errors.js';
-import { awsEndpoint, credentialsFromEnv, regionFromEnv } from '../../../functions/slack/aws-fetch.js';
 import { readGrayEnv } from '../../../functions/slack/runtime.js';
 import { readSlackFunctionEnv, resolveSigningSecret } from '../../../functions/slack/slack-env.js';
 

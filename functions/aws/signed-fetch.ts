@@ -1,8 +1,9 @@
 /**
- * SigV4-signed AWS requests with `fetch`, for the Slack function's two AWS calls (Lambda Invoke, SSM
- * GetParameter). The SDK clients cost ~100 ms of import each on a cold start (measured: client-lambda
- * 88 ms, Powertools parameters + client-ssm 118 ms, @aws-sdk/credential-provider-env 25 ms); a signed
- * fetch costs the signer alone (@smithy/signature-v4 + @aws-crypto/sha256-js, bundled).
+ * SigV4-signed AWS requests with `fetch`, for the few AWS calls gray makes outside the DynamoDB client:
+ * the Slack function's Lambda Invoke and SSM GetParameter, and EKS DescribeCluster. The SDK clients cost
+ * 30–120 ms of import each on a cold start (measured: client-lambda 88 ms, Powertools parameters +
+ * client-ssm 118 ms, client-eks 30–45 ms, @aws-sdk/credential-provider-env 25 ms); a signed fetch costs
+ * the signer alone (@smithy/signature-v4 + @aws-crypto/sha256-js, bundled).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -58,7 +59,8 @@ export interface SignedRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body: string;
+  /** The request body (POST); none for GET. */
+  body?: string;
   /** Gives up after this many ms (default 2,000: the Slack function must ack within 3,000). */
   timeoutMs?: number;
 }
@@ -81,14 +83,14 @@ export async function signedFetch(request: SignedRequest): Promise<Response> {
       path: url.pathname,
       // fetch sends the same Host (host[:port]) itself; it is signed, so it must match.
       headers: { ...request.headers, host: url.host },
-      body: request.body,
+      ...(request.body !== undefined ? { body: request.body } : {}),
     }),
   );
   const { host: _host, ...headers } = signed.headers;
   return fetch(url, {
     method: request.method,
     headers,
-    body: request.body,
+    ...(request.body !== undefined ? { body: request.body } : {}),
     signal: AbortSignal.timeout(request.timeoutMs ?? 2000),
   });
 }
