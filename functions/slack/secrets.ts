@@ -1,13 +1,12 @@
 /**
  * Slack credentials for the worker's and the sweeper's cold start. Deployed, the functions get only the
  * NAMES of SSM SecureString parameters (SLACK_BOT_TOKEN_PARAM; the slack function's
- * SLACK_SIGNING_SECRET_PARAM); the values are read with Powertools parameters (decrypted, cached for
- * the warm container). Locally the plain SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are used as they are.
- * The slack function itself reads its signing secret with slack-env.ts (a signed fetch: the SDK's SSM
- * client would cost its cold start ~120 ms).
+ * SLACK_SIGNING_SECRET_PARAM); the values are read with the same signed GetParameter as the slack
+ * function's (ssm-parameter.ts: no SDK client to load) and reused for `maxAgeSeconds` in the warm
+ * container. Locally the plain SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are used as they are.
  */
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { ConfigError } from '../release/errors.js';
+import { credentialsFromEnv, regionFromEnv } from '../aws/signed-fetch.js';
+import { getDecryptedParameter } from './ssm-parameter.js';
 
 /** The secrets gray's Slack side uses; a key is absent when neither its parameter nor its value is set. */
 export interface SlackSecrets {
@@ -26,6 +25,9 @@ export const SLACK_SECRET_MAX_AGE_SECONDS = 300;
 
 const SECRETS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN'] as const;
 
+/** Values read from SSM in this container: parameter name → value and when it was read (epoch ms). */
+const cache = new Map<string, { value: string; at: number }>();
+
 async function resolveOne(
   key: (typeof SECRETS)[number],
   env: Record<string, string | undefined>,
@@ -33,20 +35,17 @@ async function resolveOne(
 ): Promise<string | undefined> {
   const parameter = env[`${key}_PARAM`];
   if (!parameter) return env[key] || undefined;
-  let value: string | undefined;
-  try {
-    value = await getParameter(parameter, { decrypt: true, maxAge });
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read SSM parameter ${parameter} (${key}_PARAM): ${(error as Error).message}; create it as a SecureString in this region and let the function's role ssm:GetParameter it`,
-      { cause: error },
-    );
-  }
-  if (!value) {
-    throw new ConfigError(
-      `SSM parameter ${parameter} (${key}_PARAM) is empty; put the Slack app's value in it`,
-    );
-  }
+  const cached = cache.get(parameter);
+  if (cached && Date.now() - cached.at < maxAge * 1000) return cached.value;
+  // Lambda puts the role's credentials and the region in the environment; AWS_ENDPOINT_URL_SSM points
+  // at another SSM (a loopback one in tests), as the SDK honours it.
+  const aws = { ...process.env, ...env };
+  const value = await getDecryptedParameter(parameter, `${key}_PARAM`, {
+    region: regionFromEnv(aws),
+    credentials: credentialsFromEnv(aws),
+    ...(aws.AWS_ENDPOINT_URL_SSM ? { endpoint: aws.AWS_ENDPOINT_URL_SSM } : {}),
+  });
+  cache.set(parameter, { value, at: Date.now() });
   return value;
 }
 

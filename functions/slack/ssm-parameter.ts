@@ -1,7 +1,7 @@
 /**
- * SSM GetParameter (JSON 1.1 protocol) over a signed fetch, for the Slack function's signing secret:
- * the SDK's SSM client (through Powertools parameters) would cost ~120 ms of import on every cold
- * start of the function that must ack within 3 s. The worker and sweeper keep secrets.ts (Powertools).
+ * SSM GetParameter (JSON 1.1 protocol) over a signed fetch, for the Slack secrets of every function:
+ * the SDK's SSM client (through Powertools parameters) cost ~120 ms of import on every cold start,
+ * for one call per container.
  */
 
 import { type AwsCredentials, awsEndpoint, signedFetch } from '../aws/signed-fetch.js';

@@ -1,6 +1,6 @@
-// resolveSlackSecrets through the real Powertools parameters and AWS SDK SSM client, pointed at a
+// resolveSlackSecrets through its signed SSM GetParameter (functions/slack/ssm-parameter.ts), pointed at a
 // loopback SSM endpoint with AWS_ENDPOINT_URL_SSM. Each test uses its own parameter names, because
-// Powertools' default provider (and its cache) lives for the whole process, as in a warm Lambda.
+// its cache lives for the whole process, as in a warm Lambda.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../functions/release/errors.js';
 import { resolveSlackSecrets } from '../../../functions/slack/secrets.js';
