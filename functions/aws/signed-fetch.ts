@@ -54,8 +54,9 @@ export interface SignedRequest {
   /** SigV4 service name, e.g. `lambda`, `ssm`. */
   service: string;
   region: string;
-  credentials: AwsCredentials;
-  /** Full URL; the path must already be percent-encoded (SigV4 encodes it once more for the signature). */
+  /** The credentials, or a provider of them (the SDK's default chain, refreshed as it sees fit). */
+  credentials: AwsCredentials | (() => Promise<AwsCredentials>);
+  /** Full URL, query included; the path must already be percent-encoded (SigV4 encodes it once more for the signature). */
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
@@ -81,6 +82,7 @@ export async function signedFetch(request: SignedRequest): Promise<Response> {
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
       // fetch sends the same Host (host[:port]) itself; it is signed, so it must match.
       headers: { ...request.headers, host: url.host },
       ...(request.body !== undefined ? { body: request.body } : {}),

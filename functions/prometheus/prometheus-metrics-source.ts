@@ -3,10 +3,8 @@
  * Prometheus, or Amazon Managed Prometheus with SigV4-signed requests — or through the Kubernetes API
  * server's service proxy (kubernetes-proxy-transport.ts).
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { type SignedRequest, signedFetch } from '../aws/signed-fetch.js';
 import { MetricsUnavailableError } from '../release/errors.js';
 import type { MetricsSource } from '../release/ports.js';
 import { readInstantValue } from './prometheus-response.js';
@@ -34,8 +32,8 @@ export function describeNetworkError(error: unknown, timeoutMs: number): string 
   return err.cause?.code ?? err.code ?? err.cause?.message ?? err.message ?? String(error);
 }
 
-/** AWS credentials or a provider of them, as SignatureV4 takes them. */
-export type SigningCredentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
+/** AWS credentials or a provider of them (default: the SDK's default chain). */
+export type SigningCredentials = SignedRequest['credentials'];
 
 /** Options of UrlTransport. */
 export interface UrlTransportOptions {
@@ -51,7 +49,7 @@ export interface UrlTransportOptions {
 export class UrlTransport implements PrometheusTransport {
   readonly label: string;
   private readonly base: URL;
-  private readonly signer?: SignatureV4;
+  private readonly sigv4?: { region: string; credentials: SigningCredentials };
   private readonly timeoutMs: number;
 
   /** `baseUrl` is Prometheus' root (its /api/v1/… paths are appended). */
@@ -60,36 +58,28 @@ export class UrlTransport implements PrometheusTransport {
     this.label = baseUrl.replace(/\/$/, '');
     this.timeoutMs = options.timeoutMs ?? PROMETHEUS_TIMEOUT_MS;
     if (options.sigv4) {
-      this.signer = new SignatureV4({
-        credentials: options.sigv4.credentials ?? defaultProvider(),
+      this.sigv4 = {
         region: options.sigv4.region,
-        service: 'aps',
-        sha256: Sha256,
-      });
+        credentials: options.sigv4.credentials ?? defaultProvider(),
+      };
     }
   }
 
   /** One GET; signed when configured. */
   async get(path: string): Promise<{ status: number; body: string }> {
     const url = new URL(path.replace(/^\//, ''), this.base);
-    let headers: Record<string, string> = { accept: 'application/json' };
-    if (this.signer) {
-      const query: Record<string, string> = {};
-      for (const [key, value] of url.searchParams) query[key] = value;
-      const signed = await this.signer.sign(
-        new HttpRequest({
+    const headers = { accept: 'application/json' };
+    const response = this.sigv4
+      ? await signedFetch({
+          service: 'aps',
+          region: this.sigv4.region,
+          credentials: this.sigv4.credentials,
+          url: url.toString(),
           method: 'GET',
-          protocol: url.protocol,
-          hostname: url.hostname,
-          ...(url.port ? { port: Number(url.port) } : {}),
-          path: url.pathname,
-          query,
-          headers: { ...headers, host: url.host },
-        }),
-      );
-      headers = signed.headers;
-    }
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+          headers,
+          timeoutMs: this.timeoutMs,
+        })
+      : await fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     return { status: response.status, body: await response.text() };
   }
 }
