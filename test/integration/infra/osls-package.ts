@@ -23,7 +23,11 @@ export interface CfnResource {
 /** What one packaging run produced. */
 export interface PackagedService {
   /** `.serverless/cloudformation-template-update-stack.json`, parsed. */
-  template: { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+  template: {
+    Resources: Record<string, CfnResource>;
+    Outputs?: Record<string, unknown>;
+    Conditions?: Record<string, unknown>;
+  };
   /** The `.serverless` directory (zips, templates). */
   artifacts: string;
   /** False while functions/sweeper.ts is missing: the sweeper was left out of this build. */

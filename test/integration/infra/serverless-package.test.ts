@@ -248,8 +248,29 @@ describe(`serverless.yml packaged by osls (${FUNCTIONS.join(' + ')})`, () => {
         },
         describeCluster,
         botToken,
+        {
+          'Fn::If': [
+            'QueriesManagedPrometheus',
+            {
+              Sid: 'ManagedPrometheusQuery',
+              Effect: 'Allow',
+              Action: 'aps:QueryMetrics',
+              Resource: sub('arn:${AWS::Partition}:aps:${AWS::Region}:${AWS::AccountId}:workspace/none'),
+            },
+            { Ref: 'AWS::NoValue' },
+          ],
+        },
         decrypt('DecryptSlackBotToken', ssmArn(BOT_PARAM)),
       ]);
+    },
+  );
+
+  it.skipIf(!SWEEPER_PRESENT)(
+    `grants aps:QueryMetrics only when a Managed Prometheus workspace is given${SWEEPER_NOTE}`,
+    () => {
+      expect(packaged.template.Conditions?.QueriesManagedPrometheus).toEqual({
+        'Fn::Not': [{ 'Fn::Equals': ['none', 'none'] }],
+      });
     },
   );
 
@@ -257,7 +278,10 @@ describe(`serverless.yml packaged by osls (${FUNCTIONS.join(' + ')})`, () => {
     const roles = ofType('AWS::IAM::Role').map(([id]) => id);
     expect(roles).toEqual(FUNCTIONS.map((fn) => `${logicalId(fn)}Role`));
     type Statement = { Action: unknown; Resource: unknown; Condition?: { StringEquals: object } };
-    const all = roles.flatMap((role) => statements(role) as Statement[]);
+    // A conditional statement (Fn::If: [condition, statement, AWS::NoValue]) counts by its statement.
+    const all = roles
+      .flatMap((role) => statements(role) as (Statement | { 'Fn::If': [string, Statement, unknown] })[])
+      .map((s) => ('Fn::If' in s ? s['Fn::If'][1] : s));
     expect(all.filter((s) => JSON.stringify(s.Action).includes('*'))).toEqual([]);
     const wildcard = all.filter((s) => JSON.stringify(s.Resource).includes('*'));
     expect(wildcard.map((s) => [s.Action, Object.keys(s.Condition?.StringEquals ?? {})])).toEqual(
