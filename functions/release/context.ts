@@ -17,7 +17,7 @@ import {
 } from './errors.js';
 import { fencedCluster } from './fence.js';
 import type { Clock, Cluster, MetricsSource, ProgressEvent, ReleaseStore } from './ports.js';
-import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
+import { type AuditResult, type OperationLock, type ReleaseRecord, snapshotOf } from './types.js';
 
 /** What use cases need from the world. `clusterFor` picks the cluster a service lives in. */
 export interface ReleaseDeps {
@@ -96,6 +96,24 @@ export function clockTime(epochSeconds: number): string {
   return `${new Date(epochSeconds * 1000).toISOString().slice(11, 16)} UTC`;
 }
 
+/**
+ * Takes `service`'s lock for `lock` at `now` (epoch seconds), or throws ServiceBusyError naming the
+ * holder: "address-service is busy: weight 25 by U123 since 10:02 UTC; wait for it to finish, then retry".
+ */
+export async function takeServiceLock(
+  store: ReleaseStore,
+  service: string,
+  lock: OperationLock,
+  now: number,
+): Promise<void> {
+  const attempt = await store.acquireLock(service, lock, now);
+  if (attempt.acquired) return;
+  const { summary, requester, since } = attempt.holder;
+  throw new ServiceBusyError(
+    `${service} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
+  );
+}
+
 /** Loads a service's record, adopting the live cluster state on first use. Throws GrayErrors. */
 export async function loadRecord(
   deps: ReleaseDeps,
@@ -168,13 +186,7 @@ export async function runOperation(
     since: startedAt,
     expiresAt: startedAt + budget,
   };
-  const attempt = await deps.store.acquireLock(service.name, lock, startedAt);
-  if (!attempt.acquired) {
-    const { summary, requester, since } = attempt.holder;
-    throw new ServiceBusyError(
-      `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
-    );
-  }
+  await takeServiceLock(deps.store, service.name, lock, startedAt);
   /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
   const endUnchanged = async (result: AuditResult, error: unknown) => {
     await deps.store.appendAudit({

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceConfig } from '../../config.js';
-import { clockTime, type ReleaseDeps } from '../context.js';
-import { ReleaseRefusedError, ServiceBusyError } from '../errors.js';
+import { type ReleaseDeps, takeServiceLock } from '../context.js';
+import { ReleaseRefusedError } from '../errors.js';
 
 /** Who the lock is for and what it says while held. */
 export interface LockRequest {
@@ -31,7 +31,8 @@ export async function withServiceLock<T>(
 ): Promise<T> {
   const now = Math.floor(deps.clock.now() / 1000);
   const operationId = request.operationId ?? (deps.newId ?? randomUUID)();
-  const attempt = await deps.store.acquireLock(
+  await takeServiceLock(
+    deps.store,
     service.name,
     {
       operationId,
@@ -43,12 +44,6 @@ export async function withServiceLock<T>(
     },
     now,
   );
-  if (!attempt.acquired) {
-    const { summary, requester, since } = attempt.holder;
-    throw new ServiceBusyError(
-      `${service.name} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
-    );
-  }
   try {
     return await work(operationId);
   } finally {
