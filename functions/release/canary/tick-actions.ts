@@ -16,6 +16,7 @@ import {
   CANARY_ACTOR,
   type CanaryUpdate,
   canaryUpdate,
+  claimTickLock,
   saveCanary,
   type TickContext,
 } from './tick-state.js';
@@ -32,20 +33,8 @@ async function recordProblem(
   problem: string,
   notify: boolean,
 ): Promise<CanaryUpdate | undefined> {
-  const { deps, service, now, operationId } = ctx;
-  const claim = await deps.store.acquireLock(
-    service.name,
-    {
-      operationId,
-      action: 'canary-check',
-      summary: 'canary analysis',
-      requester: CANARY_ACTOR,
-      since: now,
-      expiresAt: now + 60,
-    },
-    now,
-  );
-  if (!claim.acquired) return undefined;
+  const { deps, service, now } = ctx;
+  if (!(await claimTickLock(ctx, service.name, 60))) return undefined;
   const record = await deps.store.get(service.name);
   if (!record?.canary) return undefined;
   const canary: CanaryState = {

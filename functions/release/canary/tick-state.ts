@@ -35,6 +35,27 @@ export interface TickContext {
   operationId: string;
 }
 
+/**
+ * Claims `service`'s lock for the tick's operation id, as the canary's analysis, for `seconds` from
+ * `now` (epoch seconds). False when another operation holds it (the next sweep retries).
+ */
+export async function claimTickLock(
+  ctx: Pick<TickContext, 'deps' | 'now' | 'operationId'>,
+  service: string,
+  seconds: number,
+): Promise<boolean> {
+  const { deps, now, operationId } = ctx;
+  const lock = {
+    operationId,
+    action: 'canary-check',
+    summary: 'canary analysis',
+    requester: CANARY_ACTOR,
+    since: now,
+    expiresAt: now + seconds,
+  };
+  return (await deps.store.acquireLock(service, lock, now)).acquired;
+}
+
 /** Builds an update for the record. */
 export function canaryUpdate(
   record: ReleaseRecord,

@@ -12,10 +12,10 @@ import { canaryDue, canaryEndedOutside, decideCanary, describeStep } from './pro
 import { advanceCanary, promoteCanary, rollBackCanary } from './tick-actions.js';
 import {
   baseCanary,
-  CANARY_ACTOR,
   type CanaryDeps,
   type CanaryUpdate,
   canaryUpdate,
+  claimTickLock,
   saveCanary,
   type TickContext,
 } from './tick-state.js';
@@ -122,19 +122,7 @@ export async function runCanaryTick(
   const service = deps.config.services.find((s) => s.name === due.service);
   if (!service) return undefined;
   const operationId = `canary:${service.name}:${now}:${randomUUID()}`;
-  const claim = await deps.store.acquireLock(
-    service.name,
-    {
-      operationId,
-      action: 'canary-check',
-      summary: 'canary analysis',
-      requester: CANARY_ACTOR,
-      since: now,
-      expiresAt: now + 120,
-    },
-    now,
-  );
-  if (!claim.acquired) return undefined;
+  if (!(await claimTickLock({ deps, now, operationId }, service.name, 120))) return undefined;
   try {
     const record = await deps.store.get(service.name);
     if (!record?.canary || !canaryDue(record, now)) return undefined;
