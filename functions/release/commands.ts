@@ -69,11 +69,6 @@ export const ALL_VERBS = [
   'canary',
 ] as const;
 
-/** True when the command changes a release. */
-export function isWriteCommand(command: GrayCommand): command is WriteCommand {
-  return (WRITE_VERBS as readonly string[]).includes(command.verb);
-}
-
 /** Short human summary used in locks, messages and the audit log: `weight 25`, `deploy green 1.0.1-abc1234`. */
 export function summarizeCommand(command: ResolvedWriteCommand): string {
   switch (command.verb) {

@@ -3,7 +3,7 @@
  * (`<svc>-blue` / `<svc>-green`), reported by the destination's sidecar (as Flagger's built-in
  * request-success-rate and request-duration checks). Pure.
  */
-import { type CanaryConfig, canarySettings, type ServiceConfig } from '../../config.js';
+import type { CanaryConfig, ServiceConfig } from '../../config.js';
 import { InvalidInputError } from '../errors.js';
 import type { Slot } from '../types.js';
 import type { Comparison } from './model.js';
@@ -120,9 +120,4 @@ export function canaryChecks(settings: CanaryConfig): CheckSpec[] {
     });
   }
   return checks;
-}
-
-/** The checks of a configured service (its canary block or the defaults). */
-export function serviceCanaryChecks(service: ServiceConfig): CheckSpec[] {
-  return canaryChecks(canarySettings(service));
 }
