@@ -1,26 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
-import { runCli } from '../../../functions/cli.js';
 import { readWeights } from '../../../functions/istio/virtual-service.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
+import { type GrayCli, grayCliFor } from '../../support/cli-runner.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 let stack: ReleaseStack;
-let globals: string[];
-
-async function gray(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    [...globals, ...args],
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-    { store: stack.store },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+let gray: GrayCli;
 
 const weights = () =>
   readWeights(
@@ -34,17 +19,7 @@ const weights = () =>
 
 beforeEach(async () => {
   stack = await startReleaseStack(inject('dynamoEndpoint'));
-  const dir = mkdtempSync(join(tmpdir(), 'gray-cli-'));
-  writeFileSync(join(dir, 'kubeconfig'), stack.kube.kubeConfigYaml('happyride'));
-  writeFileSync(join(dir, 'gray.config.yaml'), stringify({ services: [stack.deps.config.services[0]] }));
-  globals = [
-    '--config',
-    join(dir, 'gray.config.yaml'),
-    '--kubeconfig',
-    join(dir, 'kubeconfig'),
-    '--as',
-    'alice',
-  ];
+  gray = grayCliFor(stack, { as: 'alice' });
 });
 afterEach(() => stack.close());
 

@@ -1,29 +1,14 @@
 // Hostile command lines against `gray` (runCli) on the real stack: each refusal must exit non-zero with a
 // one-line message that says what to type, write nothing to the cluster (request log) and leave the release
 // alone. `it.fails` marks a test of the CORRECT behaviour that documents a bug (drop `.fails` once fixed).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
-import { runCli } from '../../../functions/cli.js';
 import type { ReleaseRecord } from '../../../functions/release/types.js';
+import { type GrayCli, grayCliFor } from '../../support/cli-runner.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 const SVC = 'address-service';
 let stack: ReleaseStack;
-let globals: string[];
-
-async function gray(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    [...globals, ...args],
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-    { store: stack.store },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+let gray: GrayCli;
 
 /** What a release is, without the bookkeeping fields a refused operation may bump. */
 const substance = (r: ReleaseRecord | undefined) =>
@@ -32,13 +17,8 @@ const substance = (r: ReleaseRecord | undefined) =>
 // One stack for the file: every case below must leave it exactly as it found it.
 beforeAll(async () => {
   stack = await startReleaseStack(inject('dynamoEndpoint'));
-  const dir = mkdtempSync(join(tmpdir(), 'gray-attack-cli-'));
-  writeFileSync(join(dir, 'kubeconfig'), stack.kube.kubeConfigYaml('happyride'));
   // A short rollout timeout so the dry-run deploy bug below costs 1 s, not a minute.
-  const service = { ...stack.deps.config.services[0], rolloutTimeout: 1 };
-  writeFileSync(join(dir, 'gray.config.yaml'), stringify({ services: [service] }));
-  globals = ['--config', join(dir, 'gray.config.yaml'), '--kubeconfig', join(dir, 'kubeconfig')];
-  globals.push('--as', 'U0ALICE');
+  gray = grayCliFor(stack, { service: { rolloutTimeout: 1 } });
   expect((await gray('deploy', SVC, 'green', '1.0.1-3b7c9e1')).code).toBe(0);
 });
 afterAll(() => stack.close());
