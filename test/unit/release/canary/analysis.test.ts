@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseGrayConfig, type ServiceConfig } from '../../../../functions/config.js';
+import type { ServiceConfig } from '../../../../functions/config.js';
 import { analyseCanary, judgeCheck } from '../../../../functions/release/canary/analysis.js';
 import { decideCanary } from '../../../../functions/release/canary/progress.js';
 import { renderQuery } from '../../../../functions/release/canary/queries.js';
+import { seedConfig } from '../../../support/memory/harness.js';
 import { MemoryMetrics } from '../../../support/memory/memory-metrics.js';
 
 const GREEN = 'address-service-green';
 const BLUE = 'address-service-blue';
 
-function service(canary: Record<string, unknown> = {}): ServiceConfig {
-  return parseGrayConfig({
-    services: [
-      {
-        name: 'address-service',
-        namespace: 'happyride',
-        host: 'address-service.happyride.svc.cluster.local',
-        image: 'happyride/happyride-address-service',
-        port: 8080,
-        canary: { minRequests: 100, window: '5m', ...canary },
-      },
-    ],
-  }).services[0]!;
-}
+/** The seed's address-service with a canary block (5 min window, 100 requests at least) plus `canary`. */
+const service = (canary: Record<string, unknown> = {}): ServiceConfig =>
+  seedConfig({ canary: { minRequests: 100, window: '5m', ...canary } }).services[0]!;
 
 const analyse = (metrics: MemoryMetrics | undefined, svc = service()) =>
   analyseCanary(metrics, { service: svc, slot: 'green', at: 1_800_000_000 });
