@@ -7,7 +7,6 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +21,7 @@ import type {
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
 import { auditSortKey, lockItem, servicePartition } from './dynamodb-release-store.js';
-import { DUE_INDEX } from './table.js';
+import { dueSortKey, queryDue } from './table.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
 const APPROVAL_RETENTION_SECONDS = 7 * 86400;
@@ -75,7 +74,7 @@ export class DynamoDbOperationStore implements OperationStore {
                   ...operation,
                   // Unfinished operations sit in the due index by their lock's end, for the sweeper.
                   gsi1pk: OPERATION_DUE,
-                  gsi1sk: `${String(lock.expiresAt).padStart(12, '0')}#${operation.operationId}`,
+                  gsi1sk: dueSortKey(lock.expiresAt, operation.operationId),
                 },
                 ConditionExpression: 'attribute_not_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': 'pk' },
@@ -187,24 +186,9 @@ export class DynamoDbOperationStore implements OperationStore {
     }
   }
 
-  /** Query of the due index (partition OPERATION) for unfinished operations past their budget. */
+  /** Query of the due index (partition OPERATION) for unfinished operations whose budget ended before `now`. */
   async listStaleOperations(now: number): Promise<OperationRecord[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: DUE_INDEX,
-          KeyConditionExpression: '#gsi1pk = :partition AND #gsi1sk < :due',
-          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
-          ExpressionAttributeValues: { ':partition': OPERATION_DUE, ':due': String(now).padStart(12, '0') },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryDue(this.doc, this.tableName, OPERATION_DUE, now - 1);
     return items.map((item) => {
       const { gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
       return strip<OperationRecord>(rest);

@@ -17,7 +17,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReleaseConflictError } from '../release/errors.js';
 import type { LockAttempt, ReleaseStore, SaveOptions } from '../release/ports.js';
 import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
-import { DUE_INDEX } from './table.js';
+import { dueSortKey, queryDue } from './table.js';
 
 const RELEASE_SK = 'RELEASE';
 const LOCK_SK = 'LOCK';
@@ -44,7 +44,7 @@ export function lockItem(service: string, lock: OperationLock): Record<string, u
     sk: LOCK_SK,
     ...lock,
     gsi1pk: LOCK_DUE,
-    gsi1sk: `${String(lock.expiresAt).padStart(12, '0')}#${service}`,
+    gsi1sk: dueSortKey(lock.expiresAt, service),
   };
 }
 
@@ -58,7 +58,7 @@ function releaseItem(record: ReleaseRecord): Record<string, unknown> {
     ...(record.teardown
       ? {
           gsi1pk: TEARDOWN_DUE,
-          gsi1sk: `${String(record.teardown.dueAt).padStart(12, '0')}#${record.service}`,
+          gsi1sk: dueSortKey(record.teardown.dueAt, record.service),
         }
       : {}),
   };
@@ -255,7 +255,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
           },
           ExpressionAttributeValues: {
             ':expiresAt': expiresAt,
-            ':due': `${String(expiresAt).padStart(12, '0')}#${service}`,
+            ':due': dueSortKey(expiresAt, service),
             ':operationId': operationId,
           },
         }),
@@ -284,38 +284,16 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     }
   }
 
-  /** Pages through a Query of the due index: items of `partition` due at or before `now` (epoch s). */
-  private async queryDue(partition: string, now: number): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: DUE_INDEX,
-          KeyConditionExpression: '#gsi1pk = :partition AND #gsi1sk <= :due',
-          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
-          ExpressionAttributeValues: {
-            ':partition': partition,
-            ':due': `${String(now).padStart(12, '0')}#~`,
-          },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
   /** Query of the sparse due index (partition TEARDOWN), following LastEvaluatedKey; never a Scan. */
   async listDueTeardowns(now: number): Promise<ReleaseRecord[]> {
-    return (await this.queryDue(TEARDOWN_DUE, now)).map((item) => item.record as ReleaseRecord);
+    return (await queryDue(this.doc, this.tableName, TEARDOWN_DUE, now)).map(
+      (item) => item.record as ReleaseRecord,
+    );
   }
 
   /** Query of the due index (partition LOCK) for locks whose budget ended before `now`. */
   async listExpiredLocks(now: number): Promise<(OperationLock & { service: string })[]> {
-    return (await this.queryDue(LOCK_DUE, now - 1)).map((item) => {
+    return (await queryDue(this.doc, this.tableName, LOCK_DUE, now - 1)).map((item) => {
       const { pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...lock } = item;
       return { ...(lock as unknown as OperationLock), service: String(pk).slice('SERVICE#'.length) };
     });
