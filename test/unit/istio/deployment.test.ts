@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { applyPatch } from 'rfc6902';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { loadGrayConfig } from '../../../functions/config.js';
 import {
   buildDeployment,
   planDeploymentUpdate,
@@ -12,21 +8,11 @@ import {
   readRolloutProgress,
   slotImage,
 } from '../../../functions/istio/deployment.js';
-import type { JsonPatchOp, KubeObject } from '../../../functions/release/ports.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
+import { applyOps, readFixture, shippedService } from '../../support/istio-objects.js';
 
-const service = loadGrayConfig(fileURLToPath(new URL('../../../gray.config.yaml', import.meta.url)))
-  .services[0]!;
+const service = shippedService();
 const IMAGE = 'happyride/happyride-address-service:1.0.1-fe220c2';
-
-function fixture(name: string): KubeObject {
-  return parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as KubeObject;
-}
-
-function apply(object: KubeObject, ops: JsonPatchOp[]): KubeObject {
-  const copy = structuredClone(object);
-  expect(applyPatch(copy, ops)).toEqual(ops.map(() => null));
-  return copy;
-}
 
 /** A Deployment as the API server reports it: generation and status set. */
 function withStatus(generation: number, status: Record<string, unknown>, replicas = 2): KubeObject {
@@ -111,9 +97,9 @@ describe('slotImage', () => {
 
 describe('planDeploymentUpdate', () => {
   it('changes only the app image, the replicas and the version labels of a user Deployment', () => {
-    const current = fixture('deployment-with-sidecar.yaml');
+    const current = readFixture('deployment-with-sidecar.yaml');
 
-    const after = apply(current, planDeploymentUpdate(service, current, '1.0.1-fe220c2', 3));
+    const after = applyOps(current, planDeploymentUpdate(service, current, '1.0.1-fe220c2', 3));
 
     const expected = structuredClone(current) as {
       metadata: { labels: Record<string, string> };
@@ -131,7 +117,7 @@ describe('planDeploymentUpdate', () => {
   });
 
   it('guards the app container by name so a reordered container list fails the patch', () => {
-    const current = fixture('deployment-with-sidecar.yaml');
+    const current = readFixture('deployment-with-sidecar.yaml');
     const ops = planDeploymentUpdate(service, current, '1.0.1-fe220c2', 2);
     const reordered = structuredClone(current) as { spec: { template: { spec: { containers: unknown[] } } } };
     reordered.spec.template.spec.containers.reverse();
@@ -145,13 +131,13 @@ describe('planDeploymentUpdate', () => {
   });
 
   it('adds the version labels to a Deployment that has no labels', () => {
-    const current = fixture('deployment-with-sidecar.yaml') as KubeObject & {
+    const current = readFixture('deployment-with-sidecar.yaml') as KubeObject & {
       spec: { template: { metadata: { labels?: unknown } } };
     };
     delete current.metadata.labels;
     delete current.spec.template.metadata.labels;
 
-    const after = apply(current, planDeploymentUpdate(service, current, '1.0.1-fe220c2', 2));
+    const after = applyOps(current, planDeploymentUpdate(service, current, '1.0.1-fe220c2', 2));
 
     expect(after.metadata.labels).toEqual({ 'app.kubernetes.io/version': '1.0.1-fe220c2' });
     expect((after.spec as typeof current.spec).template.metadata.labels).toEqual({
@@ -160,7 +146,7 @@ describe('planDeploymentUpdate', () => {
   });
 
   it('refuses a Deployment whose several containers include none named after the service', () => {
-    const current = fixture('deployment-with-sidecar.yaml') as KubeObject & {
+    const current = readFixture('deployment-with-sidecar.yaml') as KubeObject & {
       spec: { template: { spec: { containers: { name: string }[] } } };
     };
     current.spec.template.spec.containers[1]!.name = 'app';
@@ -173,7 +159,7 @@ describe('planDeploymentUpdate', () => {
 
 describe('planScale', () => {
   it('replaces the replica count guarded by the current one', () => {
-    const current = fixture('deployment-with-sidecar.yaml');
+    const current = readFixture('deployment-with-sidecar.yaml');
 
     const ops = planScale(current, 0);
 
@@ -181,11 +167,11 @@ describe('planScale', () => {
       { op: 'test', path: '/spec/replicas', value: 2 },
       { op: 'replace', path: '/spec/replicas', value: 0 },
     ]);
-    expect((apply(current, ops).spec as { replicas: number }).replicas).toBe(0);
+    expect((applyOps(current, ops).spec as { replicas: number }).replicas).toBe(0);
   });
 
   it('plans nothing when the count is already right and adds it when absent', () => {
-    const current = fixture('deployment-with-sidecar.yaml');
+    const current = readFixture('deployment-with-sidecar.yaml');
     expect(planScale(current, 2)).toEqual([]);
 
     delete (current.spec as { replicas?: number }).replicas;
@@ -287,7 +273,7 @@ describe('readRolloutProgress', () => {
   });
 
   it('reads the app container image of a Deployment with a sidecar', () => {
-    const progress = readRolloutProgress(service, fixture('deployment-with-sidecar.yaml'));
+    const progress = readRolloutProgress(service, readFixture('deployment-with-sidecar.yaml'));
 
     expect(progress.image).toBe('happyride/happyride-address-service:1.0.0-fe220c2');
     expect(progress.version).toBe('1.0.0-fe220c2');

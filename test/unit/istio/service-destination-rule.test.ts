@@ -1,9 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { Service } from 'kubernetes-models/v1/Service';
 import { applyPatch } from 'rfc6902';
 import { describe, expect, it } from 'vitest';
-import { loadGrayConfig } from '../../../functions/config.js';
 import {
   buildDestinationRule,
   planDestinationRuleSubsets,
@@ -11,9 +9,9 @@ import {
 } from '../../../functions/istio/destination-rule.js';
 import { buildService } from '../../../functions/istio/service.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
+import { shippedService } from '../../support/istio-objects.js';
 
-const service = loadGrayConfig(fileURLToPath(new URL('../../../gray.config.yaml', import.meta.url)))
-  .services[0]!;
+const service = shippedService();
 const HOST = 'address-service.happyride.svc.cluster.local';
 const LABELS = { 'app.kubernetes.io/name': 'address-service', 'app.kubernetes.io/managed-by': 'gray' };
 const BLUE = { name: 'blue', labels: { 'app.vividcode.io/deployment-type': 'blue' } };

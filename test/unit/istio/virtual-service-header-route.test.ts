@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import fc from 'fast-check';
 import { applyPatch } from 'rfc6902';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { loadGrayConfig } from '../../../functions/config.js';
 import {
   buildHeaderRoute,
   combinePlans,
@@ -15,11 +11,11 @@ import {
   readHeaderRoute,
   readWeights,
 } from '../../../functions/istio/virtual-service.js';
-import type { JsonPatchOp, KubeObject } from '../../../functions/release/ports.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
 import type { HeaderRoute, Weights } from '../../../functions/release/types.js';
+import { applyOps, readFixture, shippedService } from '../../support/istio-objects.js';
 
-const service = loadGrayConfig(fileURLToPath(new URL('../../../gray.config.yaml', import.meta.url)))
-  .services[0]!;
+const service = shippedService();
 const HOST = 'address-service.happyride.svc.cluster.local';
 const LATEST: HeaderRoute = { header: 'x-latest-version', values: ['true'], slot: 'green' };
 const LATEST_ROUTE = {
@@ -27,16 +23,6 @@ const LATEST_ROUTE = {
   match: [{ headers: { 'x-latest-version': { exact: 'true' } } }],
   route: [{ destination: { host: HOST, subset: 'green' } }],
 };
-
-function fixture(name: string): KubeObject {
-  return parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as KubeObject;
-}
-
-function apply(object: KubeObject, ops: JsonPatchOp[]): KubeObject {
-  const copy = structuredClone(object);
-  expect(applyPatch(copy, ops)).toEqual(ops.map(() => null));
-  return copy;
-}
 
 function routes(vs: KubeObject): { name?: string; [field: string]: unknown }[] {
   return (vs.spec as { http: { name?: string }[] }).http;
@@ -48,12 +34,12 @@ function names(vs: KubeObject): (string | undefined)[] {
 
 describe('planHeaderRoute', () => {
   it('copies the port of the default route to the header route (multi-port Services)', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     for (const destination of (routes(seed)[0] as { route: { destination: Record<string, unknown> }[] })
       .route)
       destination.destination.port = { number: 8080 };
 
-    const after = apply(seed, planHeaderRoute(service, LATEST)(seed));
+    const after = applyOps(seed, planHeaderRoute(service, LATEST)(seed));
 
     expect(routes(after)[0]).toEqual({
       ...LATEST_ROUTE,
@@ -62,10 +48,10 @@ describe('planHeaderRoute', () => {
   });
 
   it('inserts address-service-latest immediately before the default route of the seed', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
 
     const ops = planHeaderRoute(service, LATEST)(seed);
-    const after = apply(seed, ops);
+    const after = applyOps(seed, ops);
 
     expect(ops).toEqual([
       { op: 'test', path: '/spec/http/0/name', value: 'address-service-http' },
@@ -76,12 +62,12 @@ describe('planHeaderRoute', () => {
   });
 
   it('leaves exactly one route of that name when applied twice', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     const plan = planHeaderRoute(service, LATEST);
 
-    const once = apply(seed, plan(seed));
+    const once = applyOps(seed, plan(seed));
     const second = plan(once);
-    const twice = apply(once, second);
+    const twice = applyOps(once, second);
 
     expect(second).toEqual([]);
     expect(names(twice)).toEqual(['address-service-latest', 'address-service-http']);
@@ -89,10 +75,10 @@ describe('planHeaderRoute', () => {
   });
 
   it('replaces the route in place when the value changes', () => {
-    const vs = fixture('virtualservice-header-before.yaml');
+    const vs = readFixture('virtualservice-header-before.yaml');
 
     const ops = planHeaderRoute(service, { header: 'x-latest-version', values: ['yes'], slot: 'green' })(vs);
-    const after = apply(vs, ops);
+    const after = applyOps(vs, ops);
 
     expect(ops).toEqual([
       { op: 'test', path: '/spec/http/0/name', value: 'address-service-latest' },
@@ -112,9 +98,9 @@ describe('planHeaderRoute', () => {
   });
 
   it('moves a header route found after the default route to just before it', () => {
-    const vs = fixture('virtualservice-header-after.yaml');
+    const vs = readFixture('virtualservice-header-after.yaml');
 
-    const after = apply(vs, planHeaderRoute(service, LATEST)(vs));
+    const after = applyOps(vs, planHeaderRoute(service, LATEST)(vs));
 
     expect(names(after)).toEqual(['health', 'address-service-latest', 'address-service-http']);
     expect(routes(after)[0]).toEqual(routes(vs)[0]);
@@ -123,10 +109,10 @@ describe('planHeaderRoute', () => {
   });
 
   it('removes the header route, and only it, when given undefined', () => {
-    const vs = fixture('virtualservice-header-before.yaml');
+    const vs = readFixture('virtualservice-header-before.yaml');
 
     const ops = planHeaderRoute(service, undefined)(vs);
-    const after = apply(vs, ops);
+    const after = applyOps(vs, ops);
 
     expect(ops).toEqual([
       { op: 'test', path: '/spec/http/0/name', value: 'address-service-latest' },
@@ -141,22 +127,22 @@ describe('planHeaderRoute', () => {
   });
 
   it('removes a header route that sits after the default route and keeps the other routes', () => {
-    const vs = fixture('virtualservice-header-after.yaml');
+    const vs = readFixture('virtualservice-header-after.yaml');
 
-    const after = apply(vs, planHeaderRoute(service, undefined)(vs));
+    const after = applyOps(vs, planHeaderRoute(service, undefined)(vs));
 
     expect(routes(after)).toEqual([routes(vs)[0], routes(vs)[1]]);
   });
 
   it('plans nothing when removing a header route that is not there', () => {
-    expect(planHeaderRoute(service, undefined)(fixture('virtualservice-seed.yaml'))).toEqual([]);
+    expect(planHeaderRoute(service, undefined)(readFixture('virtualservice-seed.yaml'))).toEqual([]);
   });
 
   it('turns a user cohort into one exact match per user on the user header', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     const cohort: HeaderRoute = { header: 'x-user-id', values: ['u1', 'u2'], slot: 'green' };
 
-    const after = apply(seed, planHeaderRoute(service, cohort)(seed));
+    const after = applyOps(seed, planHeaderRoute(service, cohort)(seed));
 
     expect(routes(after)[0]).toEqual({
       name: 'address-service-latest',
@@ -167,10 +153,10 @@ describe('planHeaderRoute', () => {
   });
 
   it('keeps every other field of a user VirtualService when adding and removing the header route', () => {
-    const user = fixture('virtualservice-user.yaml');
+    const user = readFixture('virtualservice-user.yaml');
 
-    const on = apply(user, planHeaderRoute(service, LATEST)(user));
-    const off = apply(on, planHeaderRoute(service, undefined)(on));
+    const on = applyOps(user, planHeaderRoute(service, LATEST)(user));
+    const off = applyOps(on, planHeaderRoute(service, undefined)(on));
 
     expect(names(on)).toEqual([
       'internal-admin',
@@ -182,7 +168,7 @@ describe('planHeaderRoute', () => {
   });
 
   it('fails its test op when the default route moved after the plan was made', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     const ops = planHeaderRoute(service, LATEST)(seed);
     const changed = structuredClone(seed);
     routes(changed).unshift({ name: 'hotfix' });
@@ -191,7 +177,7 @@ describe('planHeaderRoute', () => {
   });
 
   it('throws RouteNotFoundError when adding a header route to a VirtualService without the default route', () => {
-    expect(() => planHeaderRoute(service, LATEST)(fixture('virtualservice-unnamed-route.yaml'))).toThrow(
+    expect(() => planHeaderRoute(service, LATEST)(readFixture('virtualservice-unnamed-route.yaml'))).toThrow(
       RouteNotFoundError,
     );
   });
@@ -199,12 +185,12 @@ describe('planHeaderRoute', () => {
 
 describe('readHeaderRoute', () => {
   it('reads the header, values and slot of the managed route', () => {
-    expect(readHeaderRoute(service, fixture('virtualservice-header-before.yaml'))).toEqual(LATEST);
+    expect(readHeaderRoute(service, readFixture('virtualservice-header-before.yaml'))).toEqual(LATEST);
   });
 
   it('returns undefined when the managed route is absent, even if a differently named one exists', () => {
-    expect(readHeaderRoute(service, fixture('virtualservice-seed.yaml'))).toBeUndefined();
-    expect(readHeaderRoute(service, fixture('virtualservice-unnamed-route.yaml'))).toBeUndefined();
+    expect(readHeaderRoute(service, readFixture('virtualservice-seed.yaml'))).toBeUndefined();
+    expect(readHeaderRoute(service, readFixture('virtualservice-unnamed-route.yaml'))).toBeUndefined();
   });
 });
 
@@ -216,13 +202,13 @@ describe('buildHeaderRoute', () => {
 
 describe('combinePlans', () => {
   it('removes the header route and moves the weights in one patch although indices shift', () => {
-    const vs = fixture('virtualservice-header-before.yaml');
+    const vs = readFixture('virtualservice-header-before.yaml');
 
     const ops = combinePlans(
       planHeaderRoute(service, undefined),
       planWeights(service, { blue: 0, green: 100 }),
     )(vs);
-    const after = apply(vs, ops);
+    const after = applyOps(vs, ops);
 
     expect(ops.slice(0, 3)).toEqual([
       { op: 'test', path: '/spec/http/0/name', value: 'address-service-latest' },
@@ -241,9 +227,9 @@ describe('combinePlans', () => {
   });
 
   it('adds the header route and moves the weights in one patch', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
 
-    const after = apply(
+    const after = applyOps(
       seed,
       combinePlans(planHeaderRoute(service, LATEST), planWeights(service, { blue: 99, green: 1 }))(seed),
     );
@@ -261,7 +247,7 @@ describe('combinePlans', () => {
   });
 
   it('does not change the object it plans against', () => {
-    const vs = fixture('virtualservice-header-before.yaml');
+    const vs = readFixture('virtualservice-header-before.yaml');
     const before = structuredClone(vs);
 
     combinePlans(planHeaderRoute(service, undefined), planWeights(service, { blue: 0, green: 100 }))(vs);
@@ -270,7 +256,7 @@ describe('combinePlans', () => {
   });
 
   it('returns [] when no plan changes anything', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
 
     expect(
       combinePlans(planHeaderRoute(service, undefined), planWeights(service, { blue: 100, green: 0 }))(seed),
@@ -294,7 +280,7 @@ describe('weight and header route plans together (property)', () => {
   it.each(['virtualservice-seed.yaml', 'virtualservice-user.yaml'])(
     'on %s: any sequence of combined plans applies, keeps user routes and ends in the asked state',
     (name) => {
-      const start = fixture(name);
+      const start = readFixture(name);
       const userRoutes = (vs: KubeObject) =>
         JSON.stringify(
           routes(vs).filter((r) => r.name !== 'address-service-http' && r.name !== 'address-service-latest'),
@@ -313,7 +299,7 @@ describe('weight and header route plans together (property)', () => {
               header = s.header;
               return planHeaderRoute(service, s.header);
             });
-            vs = apply(vs, combinePlans(...plans)(vs));
+            vs = applyOps(vs, combinePlans(...plans)(vs));
             const order = names(vs);
             expect(readWeights(service, vs)).toEqual(weights);
             expect(readHeaderRoute(service, vs)).toEqual(header);

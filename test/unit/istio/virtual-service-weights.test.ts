@@ -1,33 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import fc from 'fast-check';
 import { applyPatch } from 'rfc6902';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { loadGrayConfig } from '../../../functions/config.js';
 import {
   buildVirtualService,
   planWeights,
   RouteNotFoundError,
   readWeights,
 } from '../../../functions/istio/virtual-service.js';
-import type { JsonPatchOp, KubeObject } from '../../../functions/release/ports.js';
+import type { KubeObject } from '../../../functions/release/ports.js';
+import { applyOps, readFixture, shippedService } from '../../support/istio-objects.js';
 
-const service = loadGrayConfig(fileURLToPath(new URL('../../../gray.config.yaml', import.meta.url)))
-  .services[0]!;
+const service = shippedService();
 const HOST = 'address-service.happyride.svc.cluster.local';
-
-function fixture(name: string): KubeObject {
-  return parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as KubeObject;
-}
-
-/** Applies ops to a copy, asserting every op applied (as the API server would, atomically). */
-function apply(object: KubeObject, ops: JsonPatchOp[]): KubeObject {
-  const copy = structuredClone(object);
-  expect(applyPatch(copy, ops)).toEqual(ops.map(() => null));
-  return copy;
-}
 
 interface Route {
   name?: string;
@@ -45,9 +30,9 @@ function destinationWeights(vs: KubeObject, routeName = 'address-service-http'):
 
 describe('planWeights', () => {
   it('moves the seed VirtualService to blue 75 / green 25 with both weights explicit', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
 
-    const after = apply(seed, planWeights(service, { blue: 75, green: 25 })(seed));
+    const after = applyOps(seed, planWeights(service, { blue: 75, green: 25 })(seed));
 
     expect(routes(after)).toEqual([
       {
@@ -63,7 +48,7 @@ describe('planWeights', () => {
   });
 
   it('guards every change on the seed with test ops on route name, subset and old weight', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
 
     const ops = planWeights(service, { blue: 75, green: 25 })(seed);
 
@@ -79,7 +64,7 @@ describe('planWeights', () => {
   });
 
   it('fails its test op when someone changed a weight after the plan was made', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     const ops = planWeights(service, { blue: 75, green: 25 })(seed);
     const changed = structuredClone(seed);
     routes(changed)[0]!.route![1]!.weight = 10;
@@ -90,7 +75,7 @@ describe('planWeights', () => {
   });
 
   it('fails its route-name test when someone inserted a route before the default route', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     const ops = planWeights(service, { blue: 75, green: 25 })(seed);
     const changed = structuredClone(seed);
     routes(changed).unshift({ name: 'hotfix', route: [{ destination: { subset: 'blue' } }] });
@@ -101,9 +86,9 @@ describe('planWeights', () => {
   });
 
   it('keeps every other field of a user VirtualService byte-for-byte through a weight change', () => {
-    const user = fixture('virtualservice-user.yaml');
+    const user = readFixture('virtualservice-user.yaml');
 
-    const after = apply(user, planWeights(service, { blue: 40, green: 60 })(user));
+    const after = applyOps(user, planWeights(service, { blue: 40, green: 60 })(user));
 
     expect(destinationWeights(after)).toEqual({ blue: 40, green: 60 });
     const others = (vs: KubeObject) =>
@@ -123,9 +108,9 @@ describe('planWeights', () => {
   });
 
   it('adds a weight to a destination written without one and adds the missing green destination', () => {
-    const vs = fixture('virtualservice-no-weight.yaml');
+    const vs = readFixture('virtualservice-no-weight.yaml');
 
-    const after = apply(vs, planWeights(service, { blue: 99, green: 1 })(vs));
+    const after = applyOps(vs, planWeights(service, { blue: 99, green: 1 })(vs));
 
     expect(routes(after)[0]).toEqual({
       name: 'address-service-http',
@@ -137,10 +122,10 @@ describe('planWeights', () => {
   });
 
   it('adds a missing subset destination copying the port of the existing one', () => {
-    const vs = fixture('virtualservice-missing-subset.yaml');
+    const vs = readFixture('virtualservice-missing-subset.yaml');
 
     const ops = planWeights(service, { blue: 75, green: 25 })(vs);
-    const after = apply(vs, ops);
+    const after = applyOps(vs, ops);
 
     expect(ops.at(-1)).toEqual({
       op: 'add',
@@ -154,10 +139,10 @@ describe('planWeights', () => {
   });
 
   it('creates the destination list when the default route has none', () => {
-    const vs = fixture('virtualservice-seed.yaml');
+    const vs = readFixture('virtualservice-seed.yaml');
     delete routes(vs)[0]!.route;
 
-    const after = apply(vs, planWeights(service, { blue: 100, green: 0 })(vs));
+    const after = applyOps(vs, planWeights(service, { blue: 100, green: 0 })(vs));
 
     expect(routes(after)[0]!.route).toEqual([
       { destination: { host: HOST, subset: 'blue' }, weight: 100 },
@@ -166,12 +151,16 @@ describe('planWeights', () => {
   });
 
   it('plans nothing when the weights already match', () => {
-    expect(planWeights(service, { blue: 100, green: 0 })(fixture('virtualservice-seed.yaml'))).toEqual([]);
-    expect(planWeights(service, { blue: 90, green: 10 })(fixture('virtualservice-user.yaml'))).toEqual([]);
+    expect(planWeights(service, { blue: 100, green: 0 })(readFixture('virtualservice-seed.yaml'))).toEqual(
+      [],
+    );
+    expect(planWeights(service, { blue: 90, green: 10 })(readFixture('virtualservice-user.yaml'))).toEqual(
+      [],
+    );
   });
 
   it('only touches the slot whose weight changes', () => {
-    const vs = fixture('virtualservice-seed.yaml');
+    const vs = readFixture('virtualservice-seed.yaml');
     routes(vs)[0]!.route![0]!.weight = 75;
 
     expect(planWeights(service, { blue: 75, green: 25 })(vs)).toEqual([
@@ -183,7 +172,7 @@ describe('planWeights', () => {
   });
 
   it('throws RouteNotFoundError naming the route and routeName when the default route is missing', () => {
-    const vs = fixture('virtualservice-unnamed-route.yaml');
+    const vs = readFixture('virtualservice-unnamed-route.yaml');
 
     const plan = () => planWeights(service, { blue: 75, green: 25 })(vs);
 
@@ -200,10 +189,10 @@ describe('planWeights', () => {
   });
 
   it('for any weight w yields exactly {blue: 100 - w, green: w} on the seed and keeps the route count', () => {
-    const seed = fixture('virtualservice-seed.yaml');
+    const seed = readFixture('virtualservice-seed.yaml');
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), (w) => {
-        const after = apply(seed, planWeights(service, { blue: 100 - w, green: w })(seed));
+        const after = applyOps(seed, planWeights(service, { blue: 100 - w, green: w })(seed));
         expect(destinationWeights(after)).toEqual({ blue: 100 - w, green: w });
         expect(routes(after)).toHaveLength(1);
         expect(routes(after)[0]!.route).toHaveLength(2);
@@ -212,10 +201,10 @@ describe('planWeights', () => {
   });
 
   it('for any weight w changes only weights of the user VirtualService', () => {
-    const user = fixture('virtualservice-user.yaml');
+    const user = readFixture('virtualservice-user.yaml');
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), (w) => {
-        const after = apply(user, planWeights(service, { blue: 100 - w, green: w })(user));
+        const after = applyOps(user, planWeights(service, { blue: 100 - w, green: w })(user));
         expect(destinationWeights(after)).toEqual({ blue: 100 - w, green: w });
         expect(readWeights(service, after)).toEqual({ blue: 100 - w, green: w });
         expect(routes(after).map((r) => r.name)).toEqual([
@@ -231,16 +220,19 @@ describe('planWeights', () => {
 
 describe('readWeights', () => {
   it('reads the seed as blue 100 / green 0 and the user VirtualService as 90 / 10', () => {
-    expect(readWeights(service, fixture('virtualservice-seed.yaml'))).toEqual({ blue: 100, green: 0 });
-    expect(readWeights(service, fixture('virtualservice-user.yaml'))).toEqual({ blue: 90, green: 10 });
+    expect(readWeights(service, readFixture('virtualservice-seed.yaml'))).toEqual({ blue: 100, green: 0 });
+    expect(readWeights(service, readFixture('virtualservice-user.yaml'))).toEqual({ blue: 90, green: 10 });
   });
 
   it('gives a lone destination without weight 100 and a missing subset 0', () => {
-    expect(readWeights(service, fixture('virtualservice-no-weight.yaml'))).toEqual({ blue: 100, green: 0 });
+    expect(readWeights(service, readFixture('virtualservice-no-weight.yaml'))).toEqual({
+      blue: 100,
+      green: 0,
+    });
   });
 
   it('throws RouteNotFoundError when the default route is missing', () => {
-    expect(() => readWeights(service, fixture('virtualservice-unnamed-route.yaml'))).toThrow(
+    expect(() => readWeights(service, readFixture('virtualservice-unnamed-route.yaml'))).toThrow(
       RouteNotFoundError,
     );
   });
