@@ -19,6 +19,10 @@ import { readSlackFunctionEnv, resolveSigningSecret } from './slack/slack-env.js
 /** Slack signs requests with a timestamp; Bolt rejects old ones, we also reject ones from the future. */
 const MAX_SKEW_SECONDS = 300;
 
+/** The request body as the UTF-8 text Slack signed (API Gateway may hand it over base64-encoded). */
+const bodyText = ({ body = '', isBase64Encoded }: APIGatewayProxyEventV2): string =>
+  isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+
 type LambdaHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -69,10 +73,8 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
     .handler(async (event, context) => {
       boltHandler ??= receiver.start() as Promise<BoltHandler>;
       const handle = await boltHandler;
-      const { body = '', isBase64Encoded } = event;
-      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
       return handle(
-        isBase64Encoded ? { ...event, body: text, isBase64Encoded: false } : event,
+        event.isBase64Encoded ? { ...event, body: bodyText(event), isBase64Encoded: false } : event,
         context,
         () => undefined,
       );
@@ -80,22 +82,21 @@ export function createSlackHandler(options: SlackHandlerOptions): LambdaHandler 
 
   /** Slack's rule (HMAC of v0:<ts>:<body>, not older than 5 minutes), plus no timestamps from the future. */
   function verified(event: APIGatewayProxyEventV2): boolean {
-    const { headers = {}, body = '', isBase64Encoded } = event;
-    const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    const { headers = {} } = event;
     const signature = headers['x-slack-signature'] ?? headers['X-Slack-Signature'];
     const ts = Number(headers['x-slack-request-timestamp'] ?? headers['X-Slack-Request-Timestamp']);
     const at = now();
-    const valid =
+    return (
       signature !== undefined &&
       Number.isInteger(ts) &&
       ts - Math.floor(at / 1000) <= MAX_SKEW_SECONDS &&
       isValidSlackRequest({
         signingSecret,
-        body: raw,
+        body: bodyText(event),
         headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
         nowMilliseconds: at,
-      });
-    return valid;
+      })
+    );
   }
 }
 
