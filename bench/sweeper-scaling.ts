@@ -1,7 +1,6 @@
 // Figure 5 (sweeper scaling): DynamoDB requests and consumed capacity of one sweep with 100 vs 10,000
 // stored releases, 3 of them with a due teardown. The sweep reads only what is due (Queries on the
 // due index) plus the configured services, so both must cost exactly the same.
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { parseGrayConfig } from '../functions/config.js';
 import { systemClock } from '../functions/release/ports.js';
 import { sweep } from '../functions/release/sweep.js';
@@ -11,32 +10,12 @@ import { createClusterResolver } from '../functions/wiring.js';
 import { createTestTable } from '../test/support/dynamodb-table.js';
 import { startKubeApiServer } from '../test/support/kube-api-server/index.js';
 import { seedHappyride } from '../test/support/kube-api-server/seed.js';
+import { putItems, storedReleaseItem } from '../test/support/stored-releases.js';
 import { meterConsumedCapacity } from './support/consumed-capacity.js';
 import { describeCounts } from './support/dynamodb-calls.js';
 import type { BenchSizes, FigureResult } from './support/figure.js';
 
 const DUE = ['due-1', 'due-2', 'due-3'];
-
-/** A stored release item as DynamoDbReleaseStore writes it; `dueAt` adds a pending teardown of blue. */
-function releaseItem(service: string, dueAt?: number) {
-  return {
-    pk: `SERVICE#${service}`,
-    sk: 'RELEASE',
-    version: 1,
-    record: {
-      service,
-      version: 1,
-      live: 'green',
-      slots: { green: { version: '1.0.1-3b7c9e1', status: 'ready' } },
-      weights: { blue: 0, green: 100 },
-      phase: dueAt ? 'promoted' : 'stable',
-      updatedAt: 0,
-      updatedBy: 'bench',
-      ...(dueAt ? { teardown: { slot: 'blue', dueAt, action: 'delete', version: '1.0.0-fe220c2' } } : {}),
-    },
-    ...(dueAt ? { gsi1pk: 'TEARDOWN', gsi1sk: `${String(dueAt).padStart(12, '0')}#${service}` } : {}),
-  };
-}
 
 /** address-service plus the three services whose teardown is due (their objects are not in the cluster). */
 function benchConfig() {
@@ -68,23 +47,10 @@ async function sweepCost(
   try {
     const now = Math.floor(Date.now() / 1000);
     const items = [
-      ...Array.from({ length: unrelated }, (_, i) => releaseItem(`svc-${i}`)),
-      ...DUE.map((service) => releaseItem(service, now - 60)),
+      ...Array.from({ length: unrelated }, (_, i) => storedReleaseItem(`svc-${i}`)),
+      ...DUE.map((service) => storedReleaseItem(service, now - 60)),
     ];
-    const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, i) =>
-      items.slice(i * 25, i * 25 + 25),
-    );
-    for (let i = 0; i < batches.length; i += 16) {
-      await Promise.all(
-        batches.slice(i, i + 16).map((batch) =>
-          table.doc.send(
-            new BatchWriteCommand({
-              RequestItems: { [table.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) },
-            }),
-          ),
-        ),
-      );
-    }
+    await putItems(table, items);
     const meter = meterConsumedCapacity(table.client);
     table.requests.reset();
     const report = await sweep({

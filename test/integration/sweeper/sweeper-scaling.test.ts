@@ -1,4 +1,3 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../../functions/release/ports.js';
 import { sweep } from '../../../functions/release/sweep.js';
@@ -7,24 +6,7 @@ import { DynamoDbReleaseStore } from '../../../functions/store/dynamodb-release-
 import { createTestTable } from '../../support/dynamodb-table.js';
 import { seedConfig } from '../../support/memory/harness.js';
 import { MemoryCluster } from '../../support/memory/memory-cluster.js';
-
-const record = (service: string, dueAt?: number) => ({
-  pk: `SERVICE#${service}`,
-  sk: 'RELEASE',
-  version: 1,
-  record: {
-    service,
-    version: 1,
-    live: 'green',
-    slots: {},
-    weights: { blue: 0, green: 100 },
-    phase: dueAt ? 'promoted' : 'stable',
-    updatedAt: 0,
-    updatedBy: 'seed',
-    ...(dueAt ? { teardown: { slot: 'blue', dueAt, action: 'delete', version: '1.0.0-fe220c2' } } : {}),
-  },
-  ...(dueAt ? { gsi1pk: 'TEARDOWN', gsi1sk: `${String(dueAt).padStart(12, '0')}#${service}` } : {}),
-});
+import { putItems, storedReleaseItem } from '../../support/stored-releases.js';
 
 /** Stores `unrelated` settled releases plus 3 due teardowns, runs one sweep, returns its DynamoDB requests by operation. */
 async function sweepRequests(unrelated: number): Promise<Record<string, number>> {
@@ -32,23 +14,10 @@ async function sweepRequests(unrelated: number): Promise<Record<string, number>>
   try {
     const now = Math.floor(Date.now() / 1000);
     const items = [
-      ...Array.from({ length: unrelated }, (_, i) => record(`svc-${i}`)),
-      ...[1, 2, 3].map((i) => record(`due-${i}`, now - 60)),
+      ...Array.from({ length: unrelated }, (_, i) => storedReleaseItem(`svc-${i}`)),
+      ...[1, 2, 3].map((i) => storedReleaseItem(`due-${i}`, now - 60)),
     ];
-    const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, i) =>
-      items.slice(i * 25, i * 25 + 25),
-    );
-    for (let i = 0; i < batches.length; i += 16) {
-      await Promise.all(
-        batches.slice(i, i + 16).map((batch) =>
-          table.doc.send(
-            new BatchWriteCommand({
-              RequestItems: { [table.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) },
-            }),
-          ),
-        ),
-      );
-    }
+    await putItems(table, items);
     table.requests.reset();
     const cluster = new MemoryCluster();
     const report = await sweep({
