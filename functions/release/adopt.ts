@@ -1,9 +1,29 @@
 import type { ServiceConfig } from '../config.js';
 import { readRolloutProgress } from '../istio/deployment.js';
 import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
-import type { Cluster } from './ports.js';
+import type { Cluster, KubeObject } from './ports.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { otherSlot, type ReleaseRecord, SLOTS, type SlotState } from './types.js';
+
+/**
+ * A slot's state as its Deployment shows it; what the Deployment does not carry (version and image
+ * labels, deployment time) comes from `previous`, else 'unknown' and `now` (epoch seconds).
+ */
+export function slotStateFrom(
+  service: ServiceConfig,
+  deployment: KubeObject,
+  now: number,
+  previous?: SlotState,
+): SlotState {
+  const progress = readRolloutProgress(service, deployment);
+  return {
+    version: progress.version ?? previous?.version ?? 'unknown',
+    image: progress.image ?? previous?.image ?? 'unknown',
+    replicas: progress.desired,
+    deployedAt: previous?.deployedAt ?? now,
+    status: progress.desired === 0 ? 'scaled-down' : progress.done ? 'ready' : 'deploying',
+  };
+}
 
 /**
  * Builds a first release record (version 1) from what runs in the cluster: weights and header route
@@ -26,16 +46,7 @@ export async function adoptFromCluster(
   const slots: ReleaseRecord['slots'] = {};
   SLOTS.forEach((slot, index) => {
     const deployment = deployments[index];
-    if (!deployment) return;
-    const progress = readRolloutProgress(service, deployment);
-    const state: SlotState = {
-      version: progress.version ?? 'unknown',
-      image: progress.image ?? 'unknown',
-      replicas: progress.desired,
-      deployedAt: now,
-      status: progress.desired === 0 ? 'scaled-down' : progress.done ? 'ready' : 'deploying',
-    };
-    slots[slot] = state;
+    if (deployment) slots[slot] = slotStateFrom(service, deployment, now);
   });
   const candidate = otherSlot(live);
   const phase = weights[candidate] > 0 ? 'shifting' : slots[candidate] && headerRoute ? 'ready' : 'stable';

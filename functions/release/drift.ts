@@ -1,5 +1,4 @@
 import { findService } from '../config.js';
-import { readRolloutProgress } from '../istio/deployment.js';
 import {
   combinePlans,
   planHeaderRoute,
@@ -7,6 +6,7 @@ import {
   readHeaderRoute,
   readWeights,
 } from '../istio/virtual-service.js';
+import { slotStateFrom } from './adopt.js';
 import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation } from './context.js';
 import { ReleaseRefusedError } from './errors.js';
 import { ensureSubset } from './readiness.js';
@@ -35,22 +35,15 @@ export async function adopt(deps: ReleaseDeps, input: OperationInput): Promise<O
       else delete draft.headerRoute;
       if (draft.weights.green > draft.weights.blue) draft.live = 'green';
       else if (draft.weights.blue > draft.weights.green) draft.live = 'blue';
-      for (const slot of SLOTS) {
-        const deployment = await ctx.cluster.read(deploymentRef(service, slot));
+      const deployments = await Promise.all(
+        SLOTS.map((slot) => ctx.cluster.read(deploymentRef(service, slot))),
+      );
+      SLOTS.forEach((slot, index) => {
+        const deployment = deployments[index];
         const state = draft.slots[slot];
-        if (!deployment) {
-          if (state) draft.slots[slot] = { ...state, status: 'deleted' };
-          continue;
-        }
-        const progress = readRolloutProgress(service, deployment);
-        draft.slots[slot] = {
-          version: progress.version ?? state?.version ?? 'unknown',
-          image: progress.image ?? state?.image ?? 'unknown',
-          replicas: progress.desired,
-          deployedAt: state?.deployedAt ?? ctx.startedAt,
-          status: progress.desired === 0 ? 'scaled-down' : progress.done ? 'ready' : 'deploying',
-        };
-      }
+        if (deployment) draft.slots[slot] = slotStateFrom(service, deployment, ctx.startedAt, state);
+        else if (state) draft.slots[slot] = { ...state, status: 'deleted' };
+      });
       const lines = draft.drift?.lines ?? [];
       delete draft.drift;
       // The live DestinationRule is accepted as it is; the next route change checks its subsets again.
