@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorkerJob } from '../../functions/slack/dispatch.js';
 import { handleWorkerJob } from '../../functions/slack/worker-jobs.js';
-import { signedEvent } from '../support/slack-requests.js';
+import { appHomeOpenedBody, signedEvent } from '../support/slack-requests.js';
 import { expectFigure, FigureTally } from './support/figures.js';
 import {
   deployFirstReleases,
@@ -34,21 +34,7 @@ afterAll(() => stack.close());
 
 /** One Events API delivery of `app_home_opened` for `user`; `retry` sets X-Slack-Retry-Num. */
 function homeOpened(eventId: string, user: string, retry?: number) {
-  const body = JSON.stringify({
-    token: 'deprecated-verification-token',
-    team_id: 'T0GRAYTEST',
-    api_app_id: 'A0GRAY',
-    type: 'event_callback',
-    event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
-    event: {
-      type: 'app_home_opened',
-      user,
-      channel: 'D0HOME',
-      tab: 'home',
-      event_ts: `${Date.now() / 1000}`,
-    },
-  });
+  const body = appHomeOpenedBody(eventId, user);
   return stack.invoke(
     signedEvent(body, {
       secret: SIGNING_SECRET,

@@ -4,7 +4,13 @@
 // DynamoDB request at all (request counter), no Kubernetes request, no worker job, no Slack call.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buttonClickBody, signedEvent, slackSignature, slashCommandBody } from '../support/slack-requests.js';
+import {
+  appHomeOpenedBody,
+  buttonClickBody,
+  signedEvent,
+  slackSignature,
+  slashCommandBody,
+} from '../support/slack-requests.js';
 import { expectFigure, FigureTally } from './support/figures.js';
 import {
   CHANNEL,
@@ -50,21 +56,7 @@ const button = (actionId: string, value: string): Base => ({
 
 const homeOpened: Base = {
   name: 'event app_home_opened',
-  body: JSON.stringify({
-    token: 'deprecated-verification-token',
-    team_id: 'T0GRAYTEST',
-    api_app_id: 'A0GRAY',
-    type: 'event_callback',
-    event_id: 'Ev0FORGED',
-    event_time: 1_700_000_000,
-    event: {
-      type: 'app_home_opened',
-      user: 'U0ALICE',
-      channel: 'D0HOME',
-      tab: 'home',
-      event_ts: '1700000000.1',
-    },
-  }),
+  body: appHomeOpenedBody('Ev0FORGED', 'U0ALICE', 1_700_000_000.1),
   contentType: 'application/json',
 };
 

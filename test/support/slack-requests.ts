@@ -117,3 +117,16 @@ export function buttonClickBody(click: {
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** JSON body of an Events API delivery of `app_home_opened` by `user`, sent at `atSeconds` (epoch seconds, default now). */
+export function appHomeOpenedBody(eventId: string, user: string, atSeconds = Date.now() / 1000): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0GRAYTEST',
+    api_app_id: 'A0GRAY',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(atSeconds),
+    event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: `${atSeconds}` },
+  });
+}

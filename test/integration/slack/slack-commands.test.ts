@@ -160,23 +160,6 @@ describe('/gray through functions/slack.ts', () => {
 });
 
 describe('Events API through functions/slack.ts', () => {
-  const eventBody = (eventId: string) =>
-    JSON.stringify({
-      token: 'deprecated-verification-token',
-      team_id: 'T0GRAYTEST',
-      api_app_id: 'A0GRAY',
-      type: 'event_callback',
-      event_id: eventId,
-      event_time: Math.floor(Date.now() / 1000),
-      event: {
-        type: 'app_home_opened',
-        user: 'U0ALICE',
-        channel: 'D0HOME',
-        tab: 'home',
-        event_ts: `${Date.now() / 1000}`,
-      },
-    });
-
   it('answers url_verification with the challenge', async () => {
     const { signedEvent } = await import('../../support/slack-requests.js');
     const body = JSON.stringify({ token: 'x', challenge: 'gray-challenge-123', type: 'url_verification' });
@@ -191,11 +174,11 @@ describe('Events API through functions/slack.ts', () => {
   });
 
   it('publishes App Home once per event id, however often Slack retries it', async () => {
-    const { signedEvent } = await import('../../support/slack-requests.js');
+    const { appHomeOpenedBody, signedEvent } = await import('../../support/slack-requests.js');
     await deployGreen();
     const send = (retry?: string) =>
       stack.handler(
-        signedEvent(eventBody('Ev0HOME1'), {
+        signedEvent(appHomeOpenedBody('Ev0HOME1', 'U0ALICE'), {
           secret: 'gray-test-signing-secret',
           contentType: 'application/json',
           ...(retry
