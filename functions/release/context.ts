@@ -16,7 +16,14 @@ import {
   toGrayError,
 } from './errors.js';
 import { fencedCluster } from './fence.js';
-import type { Clock, Cluster, MetricsSource, ProgressEvent, ReleaseStore } from './ports.js';
+import {
+  type Clock,
+  type Cluster,
+  type MetricsSource,
+  nowSeconds,
+  type ProgressEvent,
+  type ReleaseStore,
+} from './ports.js';
 import { type AuditResult, type OperationLock, type ReleaseRecord, snapshotOf } from './types.js';
 
 /** What use cases need from the world. `clusterFor` picks the cluster a service lives in. */
@@ -75,8 +82,6 @@ export interface OperationDone {
   message: string;
   record: ReleaseRecord;
 }
-
-const nowSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
 
 /** Error codes that mean "refused by a rule" (nothing was attempted), as opposed to failures. */
 const REFUSAL_CODES = new Set([

@@ -140,6 +140,11 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** The clock's now in whole epoch seconds (the unit of every record time, lock and TTL). */
+export function nowSeconds(clock: Pick<Clock, 'now'>): number {
+  return Math.floor(clock.now() / 1000);
+}
+
 /** Progress of a running operation, e.g. "rolling out green: 1/3 ready". */
 export interface ProgressEvent {
   service: string;

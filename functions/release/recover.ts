@@ -10,7 +10,7 @@ import type { ResolvedWriteCommand } from './commands.js';
 import type { ReleaseDeps } from './context.js';
 import { ReleaseConflictError } from './errors.js';
 import type { OperationRecord, OperationStore } from './operations.js';
-import type { Cluster } from './ports.js';
+import { type Cluster, nowSeconds } from './ports.js';
 import { reconcileRecord } from './reconcile-record.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { type OperationLock, otherSlot, type ReleaseRecord, snapshotOf } from './types.js';
@@ -66,7 +66,7 @@ export async function recoverStaleLock(
   deps: ReleaseDeps & { operations: OperationStore },
   lock: OperationLock & { service: string },
 ): Promise<RecoveryNotice | undefined> {
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const service = deps.config.services.find((s) => s.name === lock.service);
   if (!service) {
     await deps.store.releaseLock(lock.service, lock.operationId);
@@ -138,7 +138,7 @@ export async function finishStaleOperation(
   deps: ReleaseDeps & { operations: OperationStore },
   operation: OperationRecord,
 ): Promise<RecoveryNotice | undefined> {
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const lock = await deps.store.getLock(operation.service);
   if (lock?.operationId === operation.operationId) return undefined;
   const events = await deps.store.history(operation.service, 50);

@@ -11,7 +11,7 @@ import { clockTime } from './context.js';
 import { ReleaseRefusedError, ServiceBusyError } from './errors.js';
 import type { ApprovalRecord, OperationRecord, OperationStore } from './operations.js';
 import { approvalNeeded, authorize, budgetSeconds, NotAllowedError, resolveService } from './policy.js';
-import type { Clock, ReleaseStore } from './ports.js';
+import { type Clock, nowSeconds, type ReleaseStore } from './ports.js';
 
 /** What requesting needs: config, the release store (reads), the operation store, a clock. */
 export interface RequestDeps {
@@ -54,7 +54,7 @@ export async function enqueueOperation(
   },
 ): Promise<RequestResult> {
   const service = findService(deps.config, command.service);
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const summary = summarizeCommand(command);
   const operation: OperationRecord = {
     operationId: context.operationId,
@@ -135,7 +135,7 @@ export async function requestOperation(
     const approvalId = key ? keyedId('approval', key) : newId();
     const earlier = key ? await deps.operations.getApproval(approvalId) : undefined;
     if (earlier) return { kind: 'approval-requested', approval: earlier };
-    const now = Math.floor(deps.clock.now() / 1000);
+    const now = nowSeconds(deps.clock);
     const approval: ApprovalRecord = {
       approvalId,
       service: serviceName,
@@ -203,7 +203,7 @@ export async function decideApproval(
       `only ${approval.approvers.map((a) => `<@${a}>`).join(', ')} can ${verb} ${approval.summary} on ${approval.service}`,
     );
   }
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const result = await deps.operations.decide(input.approvalId, input.decision, input.actor, now);
   if (result.kind === 'missing')
     throw new ReleaseRefusedError('this approval request no longer exists; ask for the change again');

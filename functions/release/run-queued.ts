@@ -3,6 +3,7 @@ import { type GrayError, toGrayError } from './errors.js';
 import { executeCommand } from './execute.js';
 import type { OperationRecord, OperationState, OperationStore } from './operations.js';
 import { budgetSeconds } from './policy.js';
+import { nowSeconds } from './ports.js';
 import type { ApprovalRequired } from './shift-weight.js';
 import type { ReleaseRecord } from './types.js';
 
@@ -58,7 +59,7 @@ export async function runQueuedOperation(
   operationId: string,
   reporter: OperationReporter,
 ): Promise<OperationState | 'skipped'> {
-  const now = () => Math.floor(deps.clock.now() / 1000);
+  const now = () => nowSeconds(deps.clock);
   const operation = await deps.operations.getOperation(operationId, now());
   if (!operation) return 'skipped';
   // Its lock was taken with it; renewing it (conditional on this operation) before starting keeps a job

@@ -3,6 +3,7 @@ import { type RolloutProgress, readRolloutProgress } from '../istio/deployment.j
 import { RouteNotFoundError, readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
 import type { ReleaseDeps } from './context.js';
+import { nowSeconds } from './ports.js';
 import { deploymentRef, destinationRuleRef, virtualServiceRef } from './refs.js';
 import {
   type AuditEvent,
@@ -113,7 +114,7 @@ export async function getStatus(deps: ReleaseDeps, input: { service: string }): 
     slots,
     ...(missingSubsets.length ? { missingSubsets } : {}),
   };
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const record =
     stored ??
     (routeProblem

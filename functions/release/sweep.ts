@@ -10,6 +10,7 @@ import { type CanaryUpdate, runCanaryTick } from './canary/tick.js';
 import { clockTime, type ReleaseDeps } from './context.js';
 import { toGrayError } from './errors.js';
 import type { OperationStore } from './operations.js';
+import { nowSeconds } from './ports.js';
 import { finishStaleOperation, recoverStaleLock } from './recover.js';
 import { deploymentRef, virtualServiceRef } from './refs.js';
 import { getStatus } from './status.js';
@@ -212,7 +213,7 @@ async function checkDrift(
  * `nextCheckAt` ≤ now) get one tick each. Never throws for one service's trouble.
  */
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const report: SweepReport = {
     recovered: 0,
     tornDown: [],

@@ -7,6 +7,7 @@
 import { parseWeight } from '../release/arguments.js';
 import type { WriteCommand } from '../release/commands.js';
 import { InvalidInputError } from '../release/errors.js';
+import { nowSeconds } from '../release/ports.js';
 import { decideApproval } from '../release/request.js';
 import { requestDeps, type WorkerDeps } from './deps.js';
 import type { ActionJob, HomeJob } from './dispatch.js';
@@ -97,7 +98,7 @@ export async function runActionJob(deps: WorkerDeps, job: ActionJob): Promise<vo
   const correlationId = `${job.actionTs}:${job.messageTs}:${job.actionId}`;
   let operationId: string | undefined;
   try {
-    const now = Math.floor(deps.release.clock.now() / 1000);
+    const now = nowSeconds(deps.release.clock);
     if (!(await deps.operations.claimOnce(`action:${correlationId}`, DELIVERY_KEY_TTL_SECONDS, now))) return;
     if (job.actionId === 'gray_approve' || job.actionId === 'gray_reject') {
       const decided = await decide(deps, job);
@@ -119,7 +120,7 @@ export async function runActionJob(deps: WorkerDeps, job: ActionJob): Promise<vo
 /** Publishes the Home tab (every configured service from its record, no cluster read) once per event id. */
 export async function runHomeJob(deps: WorkerDeps, job: HomeJob): Promise<void> {
   const { config, store, clock } = deps.release;
-  const now = Math.floor(clock.now() / 1000);
+  const now = nowSeconds(clock);
   if (!(await deps.operations.claimOnce(`event:${job.eventId}`, DELIVERY_KEY_TTL_SECONDS, now))) return;
   const records = await store.getMany(config.services.map((s) => s.name));
   await deps.web.views.publish({ user_id: job.user, view: renderAppHome(records.map(recordedStatus)) });

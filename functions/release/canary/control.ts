@@ -12,6 +12,7 @@ import {
 } from '../context.js';
 import { ReleaseRefusedError } from '../errors.js';
 import type { OperationStore } from '../operations.js';
+import { nowSeconds } from '../ports.js';
 import { rollback } from '../rollback.js';
 import type { ReleaseRecord } from '../types.js';
 import { refuse, withServiceLock } from './lock.js';
@@ -120,12 +121,12 @@ export async function abortCanary(
             ...rest,
             status: 'aborted',
             note: `aborted by ${input.actor}`,
-            endedAt: Math.floor(deps.clock.now() / 1000),
+            endedAt: nowSeconds(deps.clock),
           };
         },
       });
       if (approvalId && deps.operations) {
-        const now = Math.floor(deps.clock.now() / 1000);
+        const now = nowSeconds(deps.clock);
         await deps.operations.decide(approvalId, 'rejected', input.actor, now).catch(() => undefined);
       }
       return { ...done, message: `aborted the canary on ${service.name}: ${done.message}` };

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceConfig } from '../../config.js';
 import { type ReleaseDeps, takeServiceLock } from '../context.js';
 import { ReleaseRefusedError } from '../errors.js';
+import { nowSeconds } from '../ports.js';
 
 /** Who the lock is for and what it says while held. */
 export interface LockRequest {
@@ -29,7 +30,7 @@ export async function withServiceLock<T>(
   request: LockRequest,
   work: (operationId: string) => Promise<T>,
 ): Promise<T> {
-  const now = Math.floor(deps.clock.now() / 1000);
+  const now = nowSeconds(deps.clock);
   const operationId = request.operationId ?? (deps.newId ?? randomUUID)();
   await takeServiceLock(
     deps.store,

@@ -14,6 +14,7 @@ import {
 } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { InvalidInputError } from '../errors.js';
+import { nowSeconds } from '../ports.js';
 import { shiftWeight } from '../shift-weight.js';
 import { otherSlot } from '../types.js';
 import { refuse, withServiceLock } from './lock.js';
@@ -73,7 +74,7 @@ export async function startCanary(deps: ReleaseDeps, input: StartCanaryInput): P
           `canary: ${service.name} has no deployed, ready new slot (${slot} is ${state?.status ?? 'not deployed'}, release ${record.phase}); deploy one first with /gray deploy ${service.name} <version>`,
         );
       }
-      const now = Math.floor(deps.clock.now() / 1000);
+      const now = nowSeconds(deps.clock);
       const canary: CanaryState = {
         status: 'running',
         slot,
