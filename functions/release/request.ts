@@ -105,6 +105,7 @@ export async function requestOperation(
     : await deps.store.getMany(config.services.map((s) => s.name));
   const serviceName = resolveService(config, input.command, input.channel, records);
   const service = findService(config, serviceName);
+  const command = { ...input.command, service: serviceName } as ResolvedWriteCommand;
   try {
     authorize(service, input.actor, input.channel);
   } catch (error) {
@@ -115,13 +116,12 @@ export async function requestOperation(
       id: (deps.newId ?? randomUUID)(),
       actor: input.actor,
       action: input.command.verb,
-      summary: summarizeCommand({ ...input.command, service: serviceName } as ResolvedWriteCommand),
+      summary: summarizeCommand(command),
       result: 'refused',
       reason: (error as Error).message,
     });
     throw error;
   }
-  const command = { ...input.command, service: serviceName } as ResolvedWriteCommand;
   const record = records.find((r) => r.service === serviceName);
   const need = approvalNeeded(service, command, record);
   const newId = deps.newId ?? randomUUID;
@@ -236,7 +236,7 @@ export async function decideApproval(
     id: (deps.newId ?? randomUUID)(),
     actor: input.actor,
     action: 'approval',
-    summary: `${input.decision === 'approved' ? 'approve' : 'reject'}: ${approval.summary} (requested by ${approval.requester})`,
+    summary: `${verb}: ${approval.summary} (requested by ${approval.requester})`,
     result: 'succeeded',
   });
   if (input.decision === 'rejected') return { approval: result.approval };
