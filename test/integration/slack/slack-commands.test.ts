@@ -58,8 +58,10 @@ describe('/gray through functions/slack.ts', () => {
     expect(weights()).toEqual({ blue: 75, green: 25 });
     const messages = stack.slack.messages(CHANNEL);
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.edits).toBeGreaterThanOrEqual(1);
-    expect(messages[0]!.text).toContain('address-service: blue 75% / green 25%');
+    expect(messages[0]!.edits).toBe(1);
+    expect(messages[0]!.text).toBe(
+      '✅ weight 25 on address-service: done: address-service: blue 75% / green 25%',
+    );
   });
 
   it('acks well under 3 s while the cluster takes 5 s per request', async () => {
@@ -67,9 +69,13 @@ describe('/gray through functions/slack.ts', () => {
     stack.kube.injectFault({ times: 1000, fault: { delayMs: 5000 } });
     stack.dispatcher.hold();
 
+    stack.kube.clearLog();
+
     const reply = await stack.command('weight address-service 5');
 
+    // The ack is fast because it never waits on the cluster: no Kubernetes request was made before it.
     expect(reply.statusCode).toBe(200);
+    expect(stack.kube.requests).toEqual([]);
     expect(reply.ms).toBeLessThan(1500);
     stack.kube.clearFaults();
     stack.dispatcher.release();
@@ -205,16 +211,13 @@ describe('next-step buttons', () => {
   it('a weight preset click on the deploy message queues and applies that weight', async () => {
     await deployGreen();
     const message = stack.slack.messages(CHANNEL).at(-1)!;
-    const preset = JSON.stringify(message.blocks).match(/"action_id":"gray_weight_5"/);
-    expect(preset).not.toBeNull();
-
-    await stack.click(
-      'gray_weight_5',
-      JSON.stringify({ service: 'address-service', weight: 5 }),
-      'U0ALICE',
-      message.ts,
-      '1700000100.000001',
+    const buttons = (message.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap(
+      (block) => block.elements ?? [],
     );
+    const preset = buttons.find((button) => button.action_id === 'gray_weight_5');
+    expect(preset?.value).toBe(JSON.stringify({ service: 'address-service', weight: 5 }));
+
+    await stack.click('gray_weight_5', preset!.value!, 'U0ALICE', message.ts, '1700000100.000001');
     await stack.dispatcher.idle();
 
     expect(weights()).toEqual({ blue: 95, green: 5 });
