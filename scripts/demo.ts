@@ -44,6 +44,12 @@ const APPROVER = 'U0APPROVER';
 
 const stack = await startLocalStack(dir, {
   realCluster: values.kubeconfig !== undefined || values.context !== undefined,
+}).catch((error: unknown) => {
+  // Java missing, a port taken: one line saying what to do, not a stack trace.
+  console.error(
+    `demo: cannot start the local stack: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
 });
 const slack = await startSlackApiServer();
 // The shipped config, with the bake time shortened so the demo can show the teardown.
