@@ -75,6 +75,10 @@ const bases = (): Base[] => [
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A worker job named by kind and what it runs: `command weight`, `action gray_promote`, `home Ev0…`. */
+const jobName = (job: { kind: string; command?: { verb: string }; actionId?: string; eventId?: string }) =>
+  `${job.kind} ${job.command?.verb ?? job.actionId ?? job.eventId}`;
+
 /** A correctly signed event for `base` (the control), optionally at `timestamp`. */
 function signed(base: Base, timestamp = now()): APIGatewayProxyEventV2 {
   return signedEvent(base.body, { secret: SIGNING_SECRET, timestamp, contentType: base.contentType });
@@ -229,7 +233,18 @@ describe('forged, replayed, mutated and stale Slack requests', () => {
 
     expect(replies).toEqual(bases().map((base) => `${base.name}: 200`));
     expect(stack.table.requests.count('TransactWriteItems')).toBeGreaterThan(0);
-    expect(stack.dispatcher.jobs.length).toBeGreaterThan(0);
+    // Each accepted request hands exactly one job to the worker, in order.
+    expect(stack.dispatcher.jobs.map(jobName)).toEqual([
+      'command weight',
+      'command route',
+      'command deploy',
+      'command promote',
+      'command history',
+      'action gray_weight_50',
+      'action gray_promote',
+      'action gray_approve',
+      'home Ev0FORGED',
+    ]);
   });
 });
 
