@@ -46,6 +46,8 @@ async function promoteWithTeardown(deps: ReleaseStack['deps'], service: string) 
 const vsOf = (service = 'address-service') =>
   stack.kube.getObject('virtualservices', 'happyride', `${service}-deployment`) as unknown as KubeObject;
 const deployment = (name: string) => stack.kube.getObject('deployments', 'happyride', name);
+/** Replicas a slot's Deployment asks for: 2 while it is kept, 0 once scaled down, undefined once deleted. */
+const replicasOf = (name: string) => (deployment(name)?.spec as { replicas?: number } | undefined)?.replicas;
 
 describe('sweeper: scheduled teardowns', () => {
   it('tears down the 3 due slots among 150 unrelated items in one run, by Query only', async () => {
@@ -109,7 +111,7 @@ describe('sweeper: scheduled teardowns', () => {
     const report = await sweep(deps);
 
     expect(report.blocked).toEqual(['address-service']);
-    expect(deployment('address-service-blue')).toBeDefined();
+    expect(replicasOf('address-service-blue')).toBe(2);
     const [event] = await deps.store.history('address-service', 1);
     expect(event).toMatchObject({
       actor: 'gray-sweeper',
@@ -129,7 +131,7 @@ describe('sweeper: scheduled teardowns', () => {
     const report = await sweep(deps);
 
     expect(report.tornDown).toEqual([]);
-    expect(deployment('address-service-blue')).toBeDefined();
+    expect(replicasOf('address-service-blue')).toBe(2);
   });
 
   it('runs an extended teardown only after the new time', async () => {
@@ -138,7 +140,7 @@ describe('sweeper: scheduled teardowns', () => {
     await extendTeardown(deps, { service: 'address-service', actor, seconds: 7200 });
     clock.advance(601_000);
     expect((await sweep(deps)).tornDown).toEqual([]);
-    expect(deployment('address-service-blue')).toBeDefined();
+    expect(replicasOf('address-service-blue')).toBe(2);
 
     clock.advance(7200_000);
 

@@ -27,6 +27,9 @@ const weightsOf = (h: Harness) => readWeights(h.deps.config.services[0]!, h.clus
 const key = (ref: ObjectRef) => `${ref.kind}/${ref.namespace}/${ref.name}`;
 /** A hand edit: removes the object behind gray's back (no write logged). */
 const handDelete = (h: Harness, ref: ObjectRef) => h.cluster.objects.delete(key(ref));
+/** Replicas a slot's Deployment asks for: 2 while it is kept, 0 once scaled down, undefined once deleted. */
+const replicasOf = (h: Harness, ref: ObjectRef) =>
+  (h.cluster.get(ref)?.spec as { replicas?: number } | undefined)?.replicas;
 /** A hand edit of an object through a callback on a copy. */
 function handEdit(h: Harness, ref: ObjectRef, change: (o: KubeObject) => void) {
   const object = h.cluster.get(ref)!;
@@ -180,7 +183,7 @@ describe('rollback', () => {
     );
     await rollback(h.deps, base);
 
-    expect(h.cluster.get(BLUE)).toBeDefined();
+    expect(replicasOf(h, BLUE)).toBe(2);
     expect(weightsOf(h)).toEqual({ blue: 100, green: 0 });
   });
 
@@ -219,7 +222,7 @@ describe('teardown', () => {
       'teardown: address-service blue is the live slot; promote or roll back to the other slot first, then tear blue down',
     );
     expect(h.cluster.writes.length).toBe(writes);
-    expect(h.cluster.get(BLUE)).toBeDefined();
+    expect(replicasOf(h, BLUE)).toBe(2);
   });
 
   it('refuses a slot the header route points at', async () => {
@@ -229,7 +232,7 @@ describe('teardown', () => {
     await expect(teardown(h.deps, { ...base, slot: 'green' })).rejects.toThrow(
       'teardown: the header route sends requests to address-service green; clear it first with /gray route address-service off',
     );
-    expect(h.cluster.get(GREEN)).toBeDefined();
+    expect(replicasOf(h, GREEN)).toBe(2);
     expect(readHeaderRoute(h.deps.config.services[0]!, h.cluster.get(VS)!)?.slot).toBe('green');
   });
 
@@ -247,7 +250,7 @@ describe('teardown', () => {
     });
 
     await expect(teardown(h.deps, { ...base, slot: 'green' })).rejects.toMatchObject({ code: 'refused' });
-    expect(h.cluster.get(GREEN)).toBeDefined();
+    expect(replicasOf(h, GREEN)).toBe(2);
   });
 
   // Was a bug (medium, fixed): with no VirtualService (deleted by hand) teardown checks nothing, so the recorded live
@@ -257,6 +260,6 @@ describe('teardown', () => {
     handDelete(h, VS);
 
     await expect(teardown(h.deps, { ...base, slot: 'blue' })).rejects.toMatchObject({ code: 'refused' });
-    expect(h.cluster.get(BLUE)).toBeDefined();
+    expect(replicasOf(h, BLUE)).toBe(2);
   });
 });

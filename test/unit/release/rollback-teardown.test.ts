@@ -79,7 +79,7 @@ describe('teardown', () => {
     await expect(teardown(deps, { ...base, slot: 'green' })).rejects.toThrow(
       'teardown: address-service green still carries 10% of traffic; move it to 0 first',
     );
-    expect(cluster.get({ ...BLUE, name: 'address-service-green' })).toBeDefined();
+    expect(cluster.get({ ...BLUE, name: 'address-service-green' })?.spec).toMatchObject({ replicas: 2 });
   });
 
   it('deletes the old slot on red/black and records it', async () => {
