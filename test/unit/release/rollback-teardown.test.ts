@@ -57,7 +57,9 @@ describe('rollback', () => {
     const result = await rollback(deps, base);
 
     expect((await store.get('address-service'))!.teardown).toBeUndefined();
-    expect(result.message).toContain('the teardown planned for 10:30 UTC is cancelled');
+    expect(result.message).toBe(
+      'rolled back address-service: blue (1.0.0-fe220c2) has 100%, green 0%; the teardown planned for 10:30 UTC is cancelled',
+    );
   });
 
   it('is refused with the reason when the old slot was deleted', async () => {

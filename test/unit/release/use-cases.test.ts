@@ -31,8 +31,10 @@ describe('deploy', () => {
     expect(record.phase).toBe('ready');
     expect(record.slots.green).toMatchObject({ version: '1.0.1-3b7c9e1', status: 'ready', replicas: 2 });
     expect(await store.getLock('address-service')).toBeUndefined();
-    expect(result.message).toContain('deployed address-service green 1.0.1-3b7c9e1');
-    expect(progress).toContain('rolling out green: 2/2 ready');
+    expect(result.message).toBe(
+      'deployed address-service green 1.0.1-3b7c9e1: 2/2 ready, 0% of traffic; next: /gray weight address-service 1 or /gray route address-service header x-latest-version=true',
+    );
+    expect(progress).toEqual(['rolling out green: 2/2 ready']);
   });
 
   it('refuses the live slot and changes nothing in the cluster', async () => {
