@@ -60,7 +60,7 @@ describe('approvals through signed button clicks', () => {
     expect(click.statusCode).toBe(200);
     expect(weights()).toEqual({ blue: 0, green: 100 });
     const decided = stack.slack.message(CHANNEL, ts)!;
-    expect(decided.text).toContain('approved');
+    expect(decided.text).toBe('promote on address-service: approved by <@U0APPROVER>');
     expect(JSON.stringify(decided.blocks)).not.toContain('gray_approve');
     const history = await stack.runtime.worker.release.store.history('address-service', 3);
     expect(history.map((e) => [e.actor, e.action, e.summary, e.result, e.approvedBy])).toEqual([
