@@ -1,8 +1,9 @@
 // The deployed entry point of functions/slack.ts as Lambda runs it: its environment names the signing
 // secret's SSM parameter and the worker; the secret comes from a loopback SSM (AWS_ENDPOINT_URL_SSM) and
 // every job goes to a loopback Lambda (GRAY_LAMBDA_ENDPOINT) — both signed with the role's credentials.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../functions/release/errors.js';
+import { logger } from '../../../functions/slack/logger.js';
 import { getDecryptedParameter } from '../../../functions/slack/ssm-parameter.js';
 import { handler } from '../../../functions/slack.js';
 import { signedEvent, slashCommandBody } from '../../support/slack-requests.js';
@@ -114,12 +115,18 @@ describe('functions/slack.ts handler (deployed wiring)', () => {
 
   it('tells the user when Lambda refuses the hand-off: an internal error naming the trigger id', async () => {
     lambda.failNext(1, 503, 'ServiceException');
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
 
     const response = await command('promote address-service', 'entry-3');
 
     expect(JSON.parse(response.body).text).toBe(
       '⚠️ gray hit an internal error (correlation id `entry-3`); the team can find it in the logs',
     );
+    // …and the logs do have it, under that id, with the refused invoke's status.
+    expect(logged.mock.calls).toEqual([
+      ['internal error', { correlationId: 'entry-3', error: expect.objectContaining({ status: 503 }) }],
+    ]);
+    logged.mockRestore();
   });
 });
 
