@@ -19,6 +19,7 @@ import { fencedCluster } from './fence.js';
 import {
   type Clock,
   type Cluster,
+  type LockAttempt,
   type MetricsSource,
   nowSeconds,
   type ProgressEvent,
@@ -104,29 +105,60 @@ export function clockTime(epochSeconds: number): string {
 /**
  * Takes `service`'s lock for `lock` at `now` (epoch seconds), or throws ServiceBusyError naming the
  * holder: "address-service is busy: weight 25 by U123 since 10:02 UTC; wait for it to finish, then retry".
+ * Returns the attempt (what the replaced lock item says of the record: LockAttempt).
  */
 export async function takeServiceLock(
   store: ReleaseStore,
   service: string,
   lock: OperationLock,
   now: number,
-): Promise<void> {
+): Promise<LockAttempt & { acquired: true }> {
   const attempt = await store.acquireLock(service, lock, now);
-  if (attempt.acquired) return;
+  if (attempt.acquired) return attempt;
   const { summary, requester, since } = attempt.holder;
   throw new ServiceBusyError(
     `${service} is busy: ${summary} by ${requester} since ${clockTime(since)}; wait for it to finish, then retry`,
   );
 }
 
-/** Loads a service's record, adopting the live cluster state on first use. Throws GrayErrors. */
+/**
+ * Starts reading `service`'s record now, before its lock is taken, so the two round trips overlap.
+ * The returned function, called with the lock attempt once the lock is held, gives that early read
+ * when it is provably current — every record write holds the lock, and either the previous holder
+ * released the lock noting exactly the version read, or this operation held the lock already before
+ * the read was made — and otherwise reads the record again (the lock was taken over after expiry, or
+ * a commit landed between the two requests). An early read that failed is read again too, and that
+ * read throws what ReleaseStore.get throws.
+ */
+export function readAhead(
+  store: ReleaseStore,
+  service: string,
+): (attempt: LockAttempt & { acquired: true }) => Promise<ReleaseRecord | undefined> {
+  const early = store.get(service).then(
+    (record) => ({ record }),
+    () => undefined,
+  );
+  return async (attempt) => {
+    const seen = await early;
+    if (seen && attempt.alreadyHeld) return seen.record;
+    if (attempt.releasedAtVersion !== undefined && seen?.record?.version === attempt.releasedAtVersion)
+      return seen.record;
+    return store.get(service);
+  };
+}
+
+/**
+ * Loads a service's record (through `read`, by default a fresh GetItem), adopting the live cluster
+ * state on first use. Throws GrayErrors.
+ */
 export async function loadRecord(
   deps: ReleaseDeps,
   service: ServiceConfig,
   cluster: Cluster,
   actor: string,
+  read: () => Promise<ReleaseRecord | undefined> = () => deps.store.get(service.name),
 ): Promise<ReleaseRecord> {
-  const existing = await deps.store.get(service.name);
+  const existing = await read();
   if (existing) return existing;
   const adopted = await adoptFromCluster(service, cluster, actor, nowSeconds(deps.clock));
   try {
@@ -191,7 +223,10 @@ export async function runOperation(
     since: startedAt,
     expiresAt: startedAt + budget,
   };
-  await takeServiceLock(deps.store, service.name, lock, startedAt);
+  // The record is read while the lock is taken: one DynamoDB round trip before the work, not two.
+  const read = readAhead(deps.store, service.name);
+  const attempt = await takeServiceLock(deps.store, service.name, lock, startedAt);
+  let record: ReleaseRecord | undefined;
   /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
   const endUnchanged = async (result: AuditResult, error: unknown) => {
     await deps.store.appendAudit({
@@ -205,11 +240,10 @@ export async function runOperation(
       reason: error instanceof Error ? error.message : String(error),
       operationId,
     });
-    await deps.store.releaseLock(service.name, operationId);
+    await deps.store.releaseLock(service.name, operationId, record?.version);
   };
-  let record: ReleaseRecord;
   try {
-    record = await loadRecord(deps, service, cluster, input.actor);
+    record = await loadRecord(deps, service, cluster, input.actor, () => read(attempt));
   } catch (error) {
     await endUnchanged(REFUSAL_CODES.has(toGrayError(error).code) ? 'refused' : 'failed', error).catch(() =>
       deps.store.releaseLock(service.name, operationId),

@@ -67,14 +67,27 @@ export interface Cluster {
   remove(ref: ObjectRef): Promise<void>;
 }
 
-/** Outcome of a lock attempt: taken, or held by someone else (the holder is returned for the message). */
-export type LockAttempt = { acquired: true } | { acquired: false; holder: OperationLock };
+/**
+ * Outcome of a lock attempt: taken, or held by someone else (the holder is returned for the message).
+ * What the taker learns about the record from the lock item it replaced (readAhead relies on both):
+ * `releasedAtVersion`, the record version the previous holder noted when it released the lock itself
+ * (a commit, or a release that names the version); `alreadyHeld`, the lock was this operation's
+ * already (taken earlier, such as by the Slack hand-off), so nobody else can have written since.
+ * Neither is set when the lock was never held, was taken over after it expired, or was released
+ * without a version.
+ */
+export type LockAttempt =
+  | { acquired: true; releasedAtVersion?: number; alreadyHeld?: true }
+  | { acquired: false; holder: OperationLock };
 
 /** Options of ReleaseStore.save. */
 export interface SaveOptions {
   /** Audit event written in the same transaction. */
   audit?: AuditEvent;
-  /** Releases the service lock held by this operation id in the same transaction. */
+  /**
+   * Releases the service lock held by this operation id in the same transaction, noting the saved
+   * record's version on the released lock (LockAttempt.releasedAtVersion of the next taker).
+   */
   releaseLock?: string;
 }
 
@@ -90,7 +103,7 @@ export interface ReleaseStore {
    * Throws ReleaseConflictError when a condition fails. The caller sets `record.version`.
    */
   save(record: ReleaseRecord, expectedVersion: number | undefined, options?: SaveOptions): Promise<void>;
-  /** Reads the service's lock, if any (expired ones included: the caller compares `expiresAt`). */
+  /** Reads the service's lock while held (expired ones included: the caller compares `expiresAt`). */
   getLock(service: string): Promise<OperationLock | undefined>;
   /**
    * Takes the service lock if it is free, expired (before `now`, epoch seconds) or already this
@@ -99,8 +112,11 @@ export interface ReleaseStore {
   acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt>;
   /** Extends the lock to `expiresAt` only if this operation still holds it; false if it was lost. */
   renewLock(service: string, operationId: string, expiresAt: number): Promise<boolean>;
-  /** Releases the lock if this operation holds it (no-op otherwise). */
-  releaseLock(service: string, operationId: string): Promise<void>;
+  /**
+   * Releases the lock if this operation holds it (no-op otherwise). `recordVersion`, when given, is
+   * the version of the record as this operation leaves it (it changed nothing since reading it).
+   */
+  releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void>;
   /** Records whose pending teardown is due at `now` (epoch s) or earlier: a Query on the sparse due index, paged. */
   listDueTeardowns(now: number): Promise<ReleaseRecord[]>;
   /** Locks whose time budget ran out before `now` (epoch s), with their service: a Query on the due index. */

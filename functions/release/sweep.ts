@@ -7,7 +7,7 @@ import { readRolloutProgress } from '../istio/deployment.js';
 import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { canaryDue } from './canary/progress.js';
 import { type CanaryUpdate, runCanaryTick } from './canary/tick.js';
-import { clockTime, type ReleaseDeps } from './context.js';
+import { clockTime, type ReleaseDeps, readAhead } from './context.js';
 import { toGrayError } from './errors.js';
 import type { OperationStore } from './operations.js';
 import { nowSeconds } from './ports.js';
@@ -65,7 +65,8 @@ async function teardownBlocker(deps: SweepDeps, record: ReleaseRecord): Promise<
 
 /**
  * Claims a service for one sweeper action: takes its lock under an id unique to this run (a shared id
- * would let an overlapping run share the claim) and re-reads the record under it. Undefined when busy.
+ * would let an overlapping run share the claim) and reads the record as of the claim (readAhead).
+ * Undefined when busy.
  */
 async function claimService(
   deps: SweepDeps,
@@ -84,8 +85,10 @@ async function claimService(
     since: now,
     expiresAt: now + seconds,
   };
-  if (!(await deps.store.acquireLock(service, lock, now)).acquired) return undefined;
-  return { operationId, record: await deps.store.get(service) };
+  const read = readAhead(deps.store, service);
+  const attempt = await deps.store.acquireLock(service, lock, now);
+  if (!attempt.acquired) return undefined;
+  return { operationId, record: await read(attempt) };
 }
 
 /** Runs one due teardown under the service lock (the claim), exactly once across overlapping runs. */
@@ -108,7 +111,7 @@ async function runDueTeardown(
   const { operationId, record } = claim;
   const current = record?.teardown;
   if (!record || !current || current.slot !== pending.slot || current.dueAt > now) {
-    await deps.store.releaseLock(due.service, operationId);
+    await deps.store.releaseLock(due.service, operationId, record?.version);
     return;
   }
   const channel = record.channel ? { channel: record.channel } : {};
@@ -187,7 +190,7 @@ async function checkDrift(
   if (!claim) return;
   const { operationId, record: fresh } = claim;
   if (!fresh || fresh.version !== record.version) {
-    await deps.store.releaseLock(record.service, operationId);
+    await deps.store.releaseLock(record.service, operationId, fresh?.version);
     return;
   }
   const { drift: _old, ...rest } = fresh;

@@ -20,7 +20,7 @@ import type {
   OperationStore,
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
-import { auditSortKey, lockItem, servicePartition } from './dynamodb-release-store.js';
+import { auditSortKey, lockItem, lockTakeableCondition, servicePartition } from './dynamodb-release-store.js';
 import { dueSortKey, queryDue } from './table.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
@@ -84,14 +84,7 @@ export class DynamoDbOperationStore implements OperationStore {
               Put: {
                 TableName,
                 Item: lockItem(operation.service, lock),
-                ConditionExpression:
-                  'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
-                ExpressionAttributeNames: {
-                  '#pk': 'pk',
-                  '#expiresAt': 'expiresAt',
-                  '#operationId': 'operationId',
-                },
-                ExpressionAttributeValues: { ':now': now, ':operationId': operation.operationId },
+                ...lockTakeableCondition(now, operation.operationId),
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },

@@ -48,6 +48,35 @@ export function lockItem(service: string, lock: OperationLock): Record<string, u
   };
 }
 
+/**
+ * The lock item once its holder released it: no holder, no due-index keys, and the version of the
+ * record the holder left, so the next taker can trust a record it read in parallel. `expiresAt` is
+ * the release time (epoch seconds), so a gray from before released locks existed reads it as an
+ * expired lock (free), and TTL eventually removes it (the next taker then just reads again).
+ */
+function releasedLockItem(service: string, recordVersion: number): Record<string, unknown> {
+  return {
+    pk: servicePartition(service),
+    sk: LOCK_SK,
+    releasedAtVersion: recordVersion,
+    expiresAt: Math.floor(Date.now() / 1000),
+  };
+}
+
+/**
+ * The condition under which `operationId` may put the lock item at `now` (epoch seconds): nobody
+ * holds it (no item, or a released one), its holder's budget ran out, or it is already this operation's.
+ * Every writer of the lock item uses it (acquireLock, the operation store's enqueue).
+ */
+export function lockTakeableCondition(now: number, operationId: string) {
+  return {
+    ConditionExpression:
+      'attribute_not_exists(#operationId) OR #expiresAt < :now OR #operationId = :operationId',
+    ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#operationId': 'operationId' },
+    ExpressionAttributeValues: { ':now': now, ':operationId': operationId },
+  };
+}
+
 /** The release item: the record as a map, `version` on top for conditions, due-index keys when a teardown is pending. */
 function releaseItem(record: ReleaseRecord): Record<string, unknown> {
   return {
@@ -145,7 +174,6 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         );
         return;
       }
-      const pk = servicePartition(record.service);
       await this.doc.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -165,9 +193,9 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ...(releaseLock !== undefined
               ? [
                   {
-                    Delete: {
+                    Put: {
                       TableName: this.tableName,
-                      Key: { pk, sk: LOCK_SK },
+                      Item: releasedLockItem(record.service, record.version),
                       ConditionExpression: '#operationId = :operationId',
                       ExpressionAttributeNames: { '#operationId': 'operationId' },
                       ExpressionAttributeValues: { ':operationId': releaseLock },
@@ -190,7 +218,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     }
   }
 
-  /** GetItem of the lock item (strongly consistent). */
+  /** GetItem of the lock item (strongly consistent); a released lock item reads as no lock. */
   async getLock(service: string): Promise<OperationLock | undefined> {
     const out = await this.doc.send(
       new GetCommand({
@@ -199,29 +227,33 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return undefined;
+    if (out.Item?.operationId === undefined) return undefined;
     const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...lock } = out.Item;
     return lock as OperationLock;
   }
 
   /**
-   * Conditional PutItem of the lock: free, expired (`expiresAt` < now, epoch seconds) or already ours.
-   * On a failed condition the holder comes back with the error (ReturnValuesOnConditionCheckFailure).
+   * Conditional PutItem of the lock: free (no item, or released), expired (`expiresAt` < now, epoch
+   * seconds) or already ours. The old item comes back either way (ReturnValues, and
+   * ReturnValuesOnConditionCheckFailure): a released one gives `releasedAtVersion`, our own
+   * `alreadyHeld`, someone else's the holder.
    */
   async acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt> {
     try {
-      await this.doc.send(
+      const out = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: lockItem(service, lock),
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR #expiresAt < :now OR #operationId = :operationId',
-          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#operationId': 'operationId' },
-          ExpressionAttributeValues: { ':now': now, ':operationId': lock.operationId },
+          ...lockTakeableCondition(now, lock.operationId),
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { acquired: true };
+      const old = out.Attributes;
+      if (old?.operationId === lock.operationId) return { acquired: true, alreadyHeld: true };
+      return old?.operationId === undefined && typeof old?.releasedAtVersion === 'number'
+        ? { acquired: true, releasedAtVersion: old.releasedAtVersion }
+        : { acquired: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const holder = error.Item
@@ -267,18 +299,25 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     }
   }
 
-  /** Conditional DeleteItem: only the holder's operation id releases the lock. */
-  async releaseLock(service: string, operationId: string): Promise<void> {
+  /**
+   * Only the holder's operation id releases the lock: a conditional PutItem of the released lock item
+   * noting `recordVersion`, or a conditional DeleteItem when the version is not known.
+   */
+  async releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void> {
+    const condition = {
+      TableName: this.tableName,
+      ConditionExpression: '#operationId = :operationId',
+      ExpressionAttributeNames: { '#operationId': 'operationId' },
+      ExpressionAttributeValues: { ':operationId': operationId },
+    };
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: servicePartition(service), sk: LOCK_SK },
-          ConditionExpression: '#operationId = :operationId',
-          ExpressionAttributeNames: { '#operationId': 'operationId' },
-          ExpressionAttributeValues: { ':operationId': operationId },
-        }),
-      );
+      if (recordVersion === undefined) {
+        await this.doc.send(
+          new DeleteCommand({ ...condition, Key: { pk: servicePartition(service), sk: LOCK_SK } }),
+        );
+      } else {
+        await this.doc.send(new PutCommand({ ...condition, Item: releasedLockItem(service, recordVersion) }));
+      }
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

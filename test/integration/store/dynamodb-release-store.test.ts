@@ -84,12 +84,51 @@ describe('DynamoDbReleaseStore', () => {
       acquired: false,
       holder: lock('op-1', 1000),
     });
-    expect(await store.acquireLock('svc-c', lock('op-1', 1000), 1010)).toEqual({ acquired: true });
+    expect(await store.acquireLock('svc-c', lock('op-1', 1000), 1010)).toEqual({
+      acquired: true,
+      alreadyHeld: true,
+    });
     expect(await store.acquireLock('svc-c', lock('op-3', 1121), 1121)).toEqual({ acquired: true });
     await store.releaseLock('svc-c', 'op-1');
     expect(await store.getLock('svc-c')).toEqual(lock('op-3', 1121));
     await store.releaseLock('svc-c', 'op-3');
     expect(await store.getLock('svc-c')).toBeUndefined();
+  });
+
+  it('tells the next taker the record version a commit released the lock at, and only then', async () => {
+    await store.save(record('svc-r', 1), undefined);
+    expect(await store.acquireLock('svc-r', lock('op-1', 1000), 1000)).toEqual({ acquired: true });
+    await store.save(record('svc-r', 2), 1, { audit: event('svc-r', 1, 'weight 25'), releaseLock: 'op-1' });
+
+    // The released lock item is no lock: not read as one, not renewable, not listed as expired.
+    expect(await store.getLock('svc-r')).toBeUndefined();
+    expect(await store.renewLock('svc-r', 'op-1', 2000)).toBe(false);
+    expect((await store.listExpiredLocks(5000)).map((l) => l.service)).not.toContain('svc-r');
+    expect(await store.acquireLock('svc-r', lock('op-2', 1010), 1010)).toEqual({
+      acquired: true,
+      releasedAtVersion: 2,
+    });
+    // Held again: the holder comes back as before.
+    expect(await store.acquireLock('svc-r', lock('op-3', 1011), 1011)).toEqual({
+      acquired: false,
+      holder: lock('op-2', 1010),
+    });
+    // A release that names the version notes it; one that does not, or a stranger's, notes nothing.
+    await store.releaseLock('svc-r', 'op-other', 7);
+    expect(await store.getLock('svc-r')).toEqual(lock('op-2', 1010));
+    await store.releaseLock('svc-r', 'op-2', 2);
+    expect(await store.acquireLock('svc-r', lock('op-4', 1020), 1020)).toEqual({
+      acquired: true,
+      releasedAtVersion: 2,
+    });
+    await store.releaseLock('svc-r', 'op-4');
+    expect(await store.acquireLock('svc-r', lock('op-5', 1030), 1030)).toEqual({ acquired: true });
+    // Taken over after expiry: nothing is known of the record. Re-taken by its holder: nobody else wrote.
+    expect(await store.acquireLock('svc-r', lock('op-6', 1151), 1151)).toEqual({ acquired: true });
+    expect(await store.acquireLock('svc-r', lock('op-6', 1151), 1152)).toEqual({
+      acquired: true,
+      alreadyHeld: true,
+    });
   });
 
   it('lets exactly one of ten concurrent lock attempts win', async () => {

@@ -7,6 +7,8 @@ export class MemoryReleaseStore implements ReleaseStore {
   readonly records = new Map<string, ReleaseRecord>();
   readonly audit: AuditEvent[] = [];
   readonly locks = new Map<string, OperationLock>();
+  /** Record version noted by the last release of each service's lock (the released lock item). */
+  readonly released = new Map<string, number>();
   /** Number of save() calls, accepted or not. */
   saves = 0;
 
@@ -38,7 +40,10 @@ export class MemoryReleaseStore implements ReleaseStore {
     }
     this.records.set(record.service, structuredClone(record));
     if (options.audit) this.audit.push(structuredClone(options.audit));
-    if (options.releaseLock !== undefined) this.locks.delete(record.service);
+    if (options.releaseLock !== undefined) {
+      this.locks.delete(record.service);
+      this.released.set(record.service, record.version);
+    }
   }
 
   /** The lock item, if any. */
@@ -47,14 +52,17 @@ export class MemoryReleaseStore implements ReleaseStore {
     return lock ? structuredClone(lock) : undefined;
   }
 
-  /** Same rule as DynamoDB: free, expired before `now`, or already ours. */
+  /** Same rule as DynamoDB: free, expired before `now`, or already ours; tells what the replaced lock says of the record. */
   async acquireLock(service: string, lock: OperationLock, now: number): Promise<LockAttempt> {
     const holder = this.locks.get(service);
     if (holder && holder.expiresAt >= now && holder.operationId !== lock.operationId) {
       return { acquired: false, holder: structuredClone(holder) };
     }
+    const releasedAtVersion = holder ? undefined : this.released.get(service);
     this.locks.set(service, structuredClone(lock));
-    return { acquired: true };
+    this.released.delete(service);
+    if (holder?.operationId === lock.operationId) return { acquired: true, alreadyHeld: true };
+    return releasedAtVersion === undefined ? { acquired: true } : { acquired: true, releasedAtVersion };
   }
 
   /** Extends the lock if `operationId` still holds it. */
@@ -65,9 +73,11 @@ export class MemoryReleaseStore implements ReleaseStore {
     return true;
   }
 
-  /** Deletes the lock if `operationId` holds it. */
-  async releaseLock(service: string, operationId: string): Promise<void> {
-    if (this.locks.get(service)?.operationId === operationId) this.locks.delete(service);
+  /** Deletes the lock if `operationId` holds it, noting `recordVersion` when given. */
+  async releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void> {
+    if (this.locks.get(service)?.operationId !== operationId) return;
+    this.locks.delete(service);
+    if (recordVersion !== undefined) this.released.set(service, recordVersion);
   }
 
   /** Records with a teardown due at or before `now`. */

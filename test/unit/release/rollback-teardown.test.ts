@@ -120,7 +120,10 @@ describe('the service lock', () => {
       since,
       expiresAt: since + 120,
     };
-    expect(await store.acquireLock('address-service', lock, since)).toEqual({ acquired: true });
+    expect(await store.acquireLock('address-service', lock, since)).toEqual({
+      acquired: true,
+      releasedAtVersion: (await store.get('address-service'))!.version,
+    });
 
     await expect(shiftWeight(deps, { ...base, weight: 5 })).rejects.toThrow(
       'address-service is busy: weight 25 by U0BOB since 10:00 UTC; wait for it to finish, then retry',
