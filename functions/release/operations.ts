@@ -82,7 +82,9 @@ export type DecideResult =
 export interface OperationStore {
   /**
    * In one transaction: records the operation, takes the service lock for it and claims
-   * `idempotencyKey` (when given). Nothing is written unless all three succeed.
+   * `idempotencyKey` (when given). Nothing is written unless all three succeed, except that a request
+   * refused as `busy` claims its key for that refusal: a later delivery with the same key gets the
+   * same `busy` answer (the holder then), never a run once the lock is free.
    */
   enqueue(
     operation: OperationRecord,

@@ -115,15 +115,39 @@ export class DynamoDbOperationStore implements OperationStore {
       const [opReason, lockReason, onceReason] = error.CancellationReasons ?? [];
       if (onceReason?.Code === 'ConditionalCheckFailed') {
         const old = onceReason.Item ? unmarshall(onceReason.Item) : {};
+        if (old.busyHolder) return { kind: 'busy', holder: old.busyHolder as OperationLock };
         return { kind: 'duplicate', operationId: String(old.operationId ?? operation.operationId) };
       }
       if (opReason?.Code === 'ConditionalCheckFailed')
         return { kind: 'duplicate', operationId: operation.operationId };
       if (lockReason?.Code === 'ConditionalCheckFailed' && lockReason.Item) {
         const { gsi1pk: _g1, gsi1sk: _g2, ...holder } = unmarshall(lockReason.Item);
-        return { kind: 'busy', holder: strip<OperationLock>(holder) };
+        const busy = strip<OperationLock>(holder);
+        if (idempotencyKey) await this.claimRefused(idempotencyKey, busy, now);
+        return { kind: 'busy', holder: busy };
       }
       throw error;
+    }
+  }
+
+  /**
+   * Claims `key` for a request refused because `holder` held the lock, so a later delivery of the
+   * same request (a Slack retry, a redelivered job) is refused the same way instead of running once
+   * the lock is free. A key claimed meanwhile by another delivery is left as it is.
+   */
+  private async claimRefused(key: string, holder: OperationLock, now: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...onceKey(key), busyHolder: holder, expiresAt: now + 86400 },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -80,6 +80,28 @@ describe('command jobs', () => {
     expect(weights()).toEqual({ blue: 100, green: 0 });
   });
 
+  it('keeps a command refused as busy refused when it is delivered again after the lock is free', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    const holder = '00000000-0000-4000-8000-000000000002';
+    await enqueueOperation(
+      requestDeps(stack.runtime.worker),
+      { verb: 'weight', service: 'address-service', weight: 50 },
+      { actor: 'U0BOB', operationId: holder },
+    );
+    const { answers } = await ask('weight address-service 5');
+    const job = stack.dispatcher.jobs.at(-1) as CommandJob;
+    await stack.runtime.worker.release.store.releaseLock('address-service', holder);
+    stack.kube.clearLog();
+
+    await handleWorkerJob(stack.runtime.worker, job);
+
+    expect(answers).toHaveLength(1);
+    expect(stack.answers(stack.lastCommand())).toEqual([answers[0], answers[0]]);
+    expect(vsPatches()).toBe(0);
+    expect(weights()).toEqual({ blue: 100, green: 0 });
+    expect(await stack.runtime.worker.release.store.getLock('address-service')).toBeUndefined();
+  });
+
   it('applies a redelivered command job once: `queued`, then `already queued`, one patch', async () => {
     await ask('deploy address-service green 1.0.1-3b7c9e1');
     stack.kube.clearLog();
