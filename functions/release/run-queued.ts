@@ -47,44 +47,69 @@ export function userFacingError(
 }
 
 /**
- * Runs one queued operation (the worker): queued → running is a conditional write, so a redelivered
+ * Sends an operation's reports in order without holding the operation up: each waits for the one
+ * before (the first posts the message the others edit); a report that fails is logged, never thrown.
+ */
+function orderedReports(
+  reporter: OperationReporter,
+  operation: OperationRecord,
+  logError: ((error: unknown, operationId: string) => void) | undefined,
+) {
+  let last: Promise<void> = Promise.resolve();
+  return (update: OperationUpdate): Promise<void> => {
+    last = last
+      .then(() => reporter.report(operation, update))
+      .catch((error: unknown) => logError?.(error, `report:${operation.operationId}`));
+    return last;
+  };
+}
+
+/**
+ * Runs one queued operation (the worker), given its id or its record as just enqueued by this
+ * invocation (saves reading it back): queued → running is a conditional write, so a redelivered
  * invoke of a started or finished operation does nothing and returns `skipped`. Reports start,
- * progress and the end; always leaves the operation finished and the service lock released.
+ * progress and the end in the background, in order (a Slack hiccup never holds up or stops the
+ * change), and waits for the last report before returning; always leaves the operation finished
+ * and the service lock released. Throws only what the store throws (Lambda then retries the job).
  */
 export async function runQueuedOperation(
   deps: ReleaseDeps & {
     operations: OperationStore;
     logError?: (error: unknown, operationId: string) => void;
   },
-  operationId: string,
+  queued: string | OperationRecord,
   reporter: OperationReporter,
 ): Promise<OperationState | 'skipped'> {
   const now = () => nowSeconds(deps.clock);
-  const operation = await deps.operations.getOperation(operationId, now());
+  const operation = typeof queued === 'string' ? await deps.operations.getOperation(queued, now()) : queued;
   if (!operation) return 'skipped';
-  // Its lock was taken with it; renewing it (conditional on this operation) before starting keeps a job
-  // delivered late — after the budget ran out and another operation held the lock — from undoing that
-  // operation's change, and keeps anyone from taking the lock over while this one starts.
+  const { operationId } = operation;
+  const report = orderedReports(reporter, operation, deps.logError);
+  // Its lock was taken with it; renewing it (conditional on this operation) before the change keeps a
+  // job delivered late — after the budget ran out and another operation held the lock — from undoing
+  // that operation's change, and keeps anyone from taking the lock over while this one starts. The
+  // renewal and queued → running are independent conditional writes, made at once.
   const service = deps.config.services.find((s) => s.name === operation.service);
   const budget = service ? budgetSeconds(service, operation.command) : 120;
-  if (
-    operation.state === 'queued' &&
-    !(await deps.store.renewLock(operation.service, operationId, now() + budget))
-  ) {
+  if (operation.state !== 'queued') return 'skipped';
+  const [renewed, started] = await Promise.all([
+    deps.store.renewLock(operation.service, operationId, now() + budget),
+    deps.operations.transition(operationId, ['queued'], 'running', {}, now()),
+  ]);
+  if (!started) return 'skipped';
+  if (!renewed) {
     const result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
-    if (!(await deps.operations.transition(operationId, ['queued'], 'failed', { result }, now())))
-      return 'skipped';
-    await reporter.report(operation, { state: 'failed', lines: [], result });
+    await deps.operations.transition(operationId, ['running'], 'failed', { result }, now());
+    await report({ state: 'failed', lines: [], result });
     return 'failed';
   }
-  if (!(await deps.operations.transition(operationId, ['queued'], 'running', {}, now()))) return 'skipped';
   const lines: string[] = [];
-  await reporter.report(operation, { state: 'running', lines });
+  void report({ state: 'running', lines: [] });
   const withProgress: ReleaseDeps & { operations: OperationStore } = {
     ...deps,
-    onProgress: async (event) => {
+    onProgress: (event) => {
       lines.push(event.message);
-      await reporter.report(operation, { state: 'running', lines: [...lines] });
+      void report({ state: 'running', lines: [...lines] });
     },
   };
   let state: OperationState;
@@ -116,6 +141,6 @@ export async function runQueuedOperation(
     await deps.store.releaseLock(operation.service, operationId);
   }
   await deps.operations.transition(operationId, ['running'], state, { result }, now());
-  await reporter.report(operation, { state, lines, result, ...(record ? { record } : {}) });
+  await report({ state, lines: [...lines], result, ...(record ? { record } : {}) });
   return state;
 }

@@ -14,7 +14,7 @@ import type { ActionJob, HomeJob } from './dispatch.js';
 import { renderAppHome } from './views/app-home.js';
 import { renderApprovalDecision } from './views/approval.js';
 import { recordedStatus } from './views/recorded-status.js';
-import { failure, reply, runOperation, type Submitted, submit } from './worker-submit.js';
+import { answerAndRun, failure, reply, runOperation, type Submitted, submit } from './worker-submit.js';
 
 /** One day: Slack retries and double clicks come within seconds; the key outlives them by far. */
 const DELIVERY_KEY_TTL_SECONDS = 86400;
@@ -97,6 +97,7 @@ async function decide(deps: WorkerDeps, job: ActionJob): Promise<{ operationId?:
 export async function runActionJob(deps: WorkerDeps, job: ActionJob): Promise<void> {
   const correlationId = `${job.actionTs}:${job.messageTs}:${job.actionId}`;
   let operationId: string | undefined;
+  let submitted: Submitted | undefined;
   try {
     const now = nowSeconds(deps.release.clock);
     if (!(await deps.operations.claimOnce(`action:${correlationId}`, DELIVERY_KEY_TTL_SECONDS, now))) return;
@@ -106,15 +107,14 @@ export async function runActionJob(deps: WorkerDeps, job: ActionJob): Promise<vo
       if (decided.notice) await reply(deps, job.responseUrl, { text: decided.notice }, correlationId);
     } else {
       // The click was claimed once above; the enqueue needs no second delivery key.
-      const submitted: Submitted = await submit(deps, buttonCommand(job), job.user, job.channel);
-      await reply(deps, job.responseUrl, { text: submitted.text }, correlationId);
-      operationId = submitted.operationId;
+      submitted = await submit(deps, buttonCommand(job), job.user, job.channel);
     }
   } catch (error) {
     await reply(deps, job.responseUrl, { text: failure(deps, error, correlationId).text }, correlationId);
     return;
   }
-  if (operationId) await runOperation(deps, operationId);
+  if (submitted) await answerAndRun(deps, job.responseUrl, submitted, correlationId);
+  else if (operationId) await runOperation(deps, operationId);
 }
 
 /** Publishes the Home tab (every configured service from its record, no cluster read) once per event id. */

@@ -8,7 +8,7 @@ import type { WorkerDeps } from './deps.js';
 import type { CommandJob } from './dispatch.js';
 import { renderHistory } from './views/history.js';
 import { renderStatus } from './views/status.js';
-import { failure, reply, runOperation, type Submitted, submit } from './worker-submit.js';
+import { answerAndRun, failure, reply, type Submitted, submit } from './worker-submit.js';
 
 /** `/gray status [svc]`: every named (or this channel's) service, read from the cluster; ≤ 50 blocks. */
 async function answerStatus(deps: WorkerDeps, job: CommandJob, service: string | undefined) {
@@ -31,7 +31,7 @@ async function answerStatus(deps: WorkerDeps, job: CommandJob, service: string |
  * Runs one command job. Status and history: the answer or a refusal goes to the response_url. Writes:
  * requestOperation under the delivery key `command:<trigger_id>` (so a redelivered job applies once),
  * the outcome (`queued: …`, `already queued …`, the approval notice, or the refusal) to the
- * response_url, then the queued operation runs here. Only errors of the run itself propagate.
+ * response_url while the queued operation runs here. Only errors of the run itself propagate.
  */
 export async function runCommandJob(deps: WorkerDeps, job: CommandJob): Promise<void> {
   const { command } = job;
@@ -47,6 +47,5 @@ export async function runCommandJob(deps: WorkerDeps, job: CommandJob): Promise<
     await reply(deps, job.responseUrl, failure(deps, error, job.triggerId), job.triggerId);
     return;
   }
-  await reply(deps, job.responseUrl, { text: submitted.text }, job.triggerId);
-  if (submitted.operationId) await runOperation(deps, submitted.operationId);
+  await answerAndRun(deps, job.responseUrl, submitted, job.triggerId);
 }

@@ -4,6 +4,7 @@
  * texts the Slack function used to ack with, then run the operation right here.
  */
 import type { WriteCommand } from '../release/commands.js';
+import type { OperationRecord } from '../release/operations.js';
 import type { RequestResult } from '../release/request.js';
 import { requestOperation } from '../release/request.js';
 import { runQueuedOperation, userFacingError } from '../release/run-queued.js';
@@ -55,6 +56,8 @@ async function postApproval(
 export interface Submitted {
   text: string;
   operationId?: string;
+  /** The operation as just queued by this request (absent for a redelivery: it is read back). */
+  operation?: OperationRecord;
 }
 
 /**
@@ -90,6 +93,7 @@ export async function submit(
   return {
     text: `queued: ${operation.summary} on ${operation.service} (operation ${operation.operationId}); progress follows in this channel`,
     operationId: operation.operationId,
+    operation,
   };
 }
 
@@ -98,10 +102,29 @@ export async function submit(
  * operation already started or finished is skipped. Errors it cannot report (the store unreachable)
  * propagate, so Lambda retries the job and the retry finds the operation still queued.
  */
-export async function runOperation(deps: WorkerDeps, operationId: string): Promise<void> {
+export async function runOperation(deps: WorkerDeps, queued: string | OperationRecord): Promise<void> {
   await runQueuedOperation(
     { ...deps.release, operations: deps.operations, logError: deps.logError },
-    operationId,
+    queued,
     deps.reporter,
   );
+}
+
+/**
+ * Answers a submitted request on `responseUrl` while its operation (if any) runs: the user's answer
+ * and the change do not wait for each other. Throws what runOperation throws, once the answer is out.
+ */
+export async function answerAndRun(
+  deps: WorkerDeps,
+  responseUrl: string,
+  submitted: Submitted,
+  correlationId: string,
+): Promise<void> {
+  const answered = reply(deps, responseUrl, { text: submitted.text }, correlationId);
+  const queued = submitted.operation ?? submitted.operationId;
+  try {
+    if (queued) await runOperation(deps, queued);
+  } finally {
+    await answered;
+  }
 }

@@ -156,6 +156,41 @@ describe('command jobs', () => {
     expect(vsPatches()).toBe(1);
   });
 
+  it('runs a weight command without reading back what it just queued: the DynamoDB requests of one job', async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    stack.table.requests.reset();
+
+    await ask('weight address-service 20');
+
+    expect(weights()).toEqual({ blue: 80, green: 20 });
+    // GetItem: the record for the approval policy, the record read while the lock is taken (no read of
+    // the operation just queued); TransactWriteItems: enqueue, commit; UpdateItem: lock renewal, queued →
+    // running, the channel message's ts, running → succeeded; PutItem: the lock taken by the operation
+    // (it was this one's already); DeleteItem: the release after the use case (a no-op by then).
+    expect(stack.table.requests.snapshot()).toEqual({
+      GetItem: 2,
+      TransactWriteItems: 2,
+      UpdateItem: 4,
+      PutItem: 1,
+      DeleteItem: 1,
+    });
+  });
+
+  it("still applies the change when Slack refuses the operation's channel message, and logs why", async () => {
+    await ask('deploy address-service green 1.0.1-3b7c9e1');
+    const logged: string[] = [];
+    stack.runtime.worker.logError = (error, id) => logged.push(`${id}: ${(error as Error).message}`);
+    stack.slack.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
+
+    const { answers } = await ask('weight address-service 20');
+
+    const operationId = /\(operation ([0-9a-f-]{36})\)/.exec(answers[0] ?? '')?.[1];
+    expect(weights()).toEqual({ blue: 80, green: 20 });
+    const [last] = await stack.runtime.worker.release.store.history('address-service', 1);
+    expect([last?.summary, last?.result, last?.operationId]).toEqual(['weight 20', 'succeeded', operationId]);
+    expect(logged).toEqual([`report:${operationId}: An API error occurred: channel_not_found`]);
+  });
+
   it('still runs the operation when Slack refuses the `queued` answer', async () => {
     await ask('deploy address-service green 1.0.1-3b7c9e1');
     stack.slack.failNext('response_url', 1, { status: 404, error: 'used_url' });
