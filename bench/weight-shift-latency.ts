@@ -2,8 +2,6 @@
 // over HTTPS to our Kubernetes API server) against one raw JSON PATCH of the same VirtualService with
 // client-node against the same server, interleaved.
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { apiConfiguration } from '../functions/kubernetes/api-configuration.js';
 import type { ReleaseDeps } from '../functions/release/context.js';
 import { deploy } from '../functions/release/deploy.js';
 import type { Cluster } from '../functions/release/ports.js';
@@ -11,30 +9,8 @@ import { shiftWeight } from '../functions/release/shift-weight.js';
 import { startReleaseStack } from '../test/support/release-stack.js';
 import type { BenchSizes, FigureResult } from './support/figure.js';
 import { interleave, ratio, summarize } from './support/stats.js';
-
-const SERVICE = 'address-service';
-const NAMESPACE = 'happyride';
-const VS = `${SERVICE}-deployment`;
-
-interface Route {
-  name?: string;
-  route: { destination: { subset: string }; weight?: number }[];
-}
-
-/** Wraps a Cluster to note when an edit of the VirtualService returned (its PATCH answered). */
-function notingPatches(cluster: Cluster, onPatched: () => void): Cluster {
-  return {
-    read: (ref) => cluster.read(ref),
-    list: (kind, namespace, selector) => cluster.list(kind, namespace, selector),
-    create: (object) => cluster.create(object),
-    remove: (ref) => cluster.remove(ref),
-    edit: async (ref, plan) => {
-      const after = await cluster.edit(ref, plan);
-      if (ref.kind === 'VirtualService') onPatched();
-      return after;
-    },
-  };
-}
+import { notingPatches, SERVICE, virtualServiceWeights } from './support/virtual-service-weights.js';
+import { measureWorkerShiftLatency } from './worker-shift-latency.js';
 
 /**
  * Measures figure 4 on the DynamoDB Local at `dynamoEndpoint`: `sizes.shiftIterations` shifts and as
@@ -46,6 +22,11 @@ export async function measureWeightShiftLatency(
   sizes: BenchSizes,
 ): Promise<FigureResult> {
   const stack = await startReleaseStack(dynamoEndpoint);
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= stack.close();
+    return closing;
+  };
   try {
     await deploy(stack.deps, { service: SERVICE, actor: 'U0ALICE', version: '1.0.1-3b7c9e1' });
     let patchedAt = 0;
@@ -63,49 +44,12 @@ export async function measureWeightShiftLatency(
         return cluster;
       },
     };
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(stack.kube.kubeConfigYaml(NAMESPACE));
     // The floor patches over the same kind of connection gray uses (one kept-alive pool,
     // functions/kubernetes/api-configuration.ts), so the figure measures what gray adds, not
     // transport; client-node's default client (a new TLS connection per request) runs as context.
-    const custom = new CustomObjectsApi(apiConfiguration(kubeConfig));
-    const plainCustom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const routes = (): Route[] => {
-      const vs = stack.kube.getObject('virtualservices', NAMESPACE, VS);
-      if (!vs) throw new Error(`bench: VirtualService ${VS} is missing`);
-      return (vs.spec as { http: Route[] }).http;
-    };
-    const http = routes();
-    const index = http.findIndex((r) => r.name === `${SERVICE}-http`);
-    const at = (slot: string) => http[index]?.route.findIndex((d) => d.destination.subset === slot);
-    const liveWeights = () =>
-      Object.fromEntries(routes()[index]?.route.map((d) => [d.destination.subset, d.weight]) ?? []);
-    const expect = (green: number) => {
-      const live = liveWeights();
-      if (live.green !== green || live.blue !== 100 - green) {
-        throw new Error(`bench: expected green ${green}, the VirtualService has ${JSON.stringify(live)}`);
-      }
-    };
+    const vs = virtualServiceWeights(stack.kube);
     const grayWeight = (i: number) => (i % 2 === 0 ? 10 : 20);
     const rawWeight = (i: number) => (i % 2 === 0 ? 14 : 16);
-    /** One raw JSON PATCH of the two weights (14 % / 16 % alternately) through `api`. */
-    const rawPatch = async (api: CustomObjectsApi, i: number) => {
-      const green = rawWeight(i);
-      await api.patchNamespacedCustomObject(
-        {
-          group: 'networking.istio.io',
-          version: 'v1beta1',
-          namespace: NAMESPACE,
-          plural: 'virtualservices',
-          name: VS,
-          body: [
-            { op: 'replace', path: `/spec/http/${index}/route/${at('blue')}/weight`, value: 100 - green },
-            { op: 'replace', path: `/spec/http/${index}/route/${at('green')}/weight`, value: green },
-          ],
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-      );
-    };
     // A second floor for context: the least any writer that locks first could do — one conditional
     // PutItem of a lock item in the same table, then the raw PATCH (the lock is deleted untimed).
     const doc = DynamoDBDocumentClient.from(stack.table.client);
@@ -119,7 +63,7 @@ export async function measureWeightShiftLatency(
           ExpressionAttributeNames: { '#pk': 'pk' },
         }),
       );
-      await rawPatch(custom, i);
+      await vs.patch(vs.pooled, rawWeight(i));
     };
     const untilPatched: number[] = [];
     let started = 0;
@@ -131,22 +75,22 @@ export async function measureWeightShiftLatency(
             await shiftWeight(deps, { service: SERVICE, actor: 'U0ALICE', weight: grayWeight(i) });
           },
           finish: async (i) => {
-            expect(grayWeight(i));
+            vs.expect(grayWeight(i));
             if (i >= sizes.shiftWarmup) untilPatched.push(patchedAt - started);
           },
         },
         raw: {
-          run: (i) => rawPatch(custom, i),
-          finish: async (i) => expect(rawWeight(i)),
+          run: (i) => vs.patch(vs.pooled, rawWeight(i)),
+          finish: async (i) => vs.expect(rawWeight(i)),
         },
         plain: {
-          run: (i) => rawPatch(plainCustom, i),
-          finish: async (i) => expect(rawWeight(i)),
+          run: (i) => vs.patch(vs.plain, rawWeight(i)),
+          finish: async (i) => vs.expect(rawWeight(i)),
         },
         locked: {
           run: lockedPatch,
           finish: async (i) => {
-            expect(rawWeight(i));
+            vs.expect(rawWeight(i));
             await doc.send(new DeleteCommand({ TableName: stack.table.tableName, Key: benchLock }));
           },
         },
@@ -170,6 +114,12 @@ export async function measureWeightShiftLatency(
     const p50 = ratio(patched.p50, raw.p50);
     const p99 = ratio(patched.p99, raw.p99);
     const wholeP50 = ratio(gray.p50, raw.p50);
+    await close();
+    // The same shift as a Slack command through the worker, on its own stack (context, not judged).
+    const worker = await measureWorkerShiftLatency(dynamoEndpoint, sizes);
+    const workerRequests = Object.entries(worker.dynamoRequests)
+      .map(([op, n]) => `${n} ${op}`)
+      .join(', ');
     return {
       id: '4-weight-shift-latency',
       name: 'Weight shift latency: `shiftWeight` vs one raw PATCH',
@@ -184,6 +134,9 @@ export async function measureWeightShiftLatency(
         wholeCall: { ...gray },
         rawPatchDefaultClient: { ...plain },
         lockThenRawPatch: { ...locked },
+        workerJobUntilPatched: { ...worker.untilPatched },
+        workerJobWhole: { ...worker.wholeJob },
+        workerRawPatch: { ...worker.rawPatch },
       },
       how:
         `${gray.n} calls of \`shiftWeight(deps, {service, weight})\` (10 % and 20 % alternately) through the real ` +
@@ -205,7 +158,15 @@ export async function measureWeightShiftLatency(
         'the steady state of consecutive shifts. Every call changes the weights and the bench ' +
         'checks the stored object after each one. Judged as the issue words it, request → VirtualService ' +
         "patched (the PATCH's answer); for context, the whole call including the record commit: " +
-        `p50 ${gray.p50} ms / p99 ${gray.p99} ms (×${wholeP50} of the raw PATCH at p50). Requests of one shift: ${shiftRequests}.`,
+        `p50 ${gray.p50} ms / p99 ${gray.p99} ms (×${wholeP50} of the raw PATCH at p50). Requests of one shift: ${shiftRequests}. ` +
+        'Also for context, the whole worker path of a Slack `/gray weight` on its own stack (bench/worker-shift-latency.ts: ' +
+        'the command job as the Slack function hands it over, run by `handleWorkerJob` — enqueue under the lock, the ' +
+        '`queued` answer and the channel message to the loopback Slack API alongside the change, renewal and ' +
+        'queued → running at once, then the same shift), the job against a raw PATCH of that stack, ' +
+        `${worker.untilPatched.n} each: job → VirtualService patched p50 ${worker.untilPatched.p50} ms / p99 ` +
+        `${worker.untilPatched.p99} ms vs raw PATCH ${worker.rawPatch.p50} / ${worker.rawPatch.p99} ms ` +
+        `(×${worker.ratio}); the whole job p50 ${worker.wholeJob.p50} ms; DynamoDB requests of one job: ${workerRequests}. ` +
+        "Lambda's async invoke between the Slack function and the worker is not in it.",
       notes:
         p50 > 2
           ? "Figure 3a's own target (1 read + 1 write) puts a read before the write, so ×2 is the least a " +
@@ -218,6 +179,6 @@ export async function measureWeightShiftLatency(
           : '',
     };
   } finally {
-    await stack.close();
+    await close();
   }
 }
