@@ -9,7 +9,13 @@ import { shiftWeight } from '../functions/release/shift-weight.js';
 import { startReleaseStack } from '../test/support/release-stack.js';
 import type { BenchSizes, FigureResult } from './support/figure.js';
 import { interleave, ratio, summarize } from './support/stats.js';
-import { notingPatches, SERVICE, virtualServiceWeights } from './support/virtual-service-weights.js';
+import {
+  notingPatches,
+  rawWeight,
+  SERVICE,
+  shiftVariants,
+  virtualServiceWeights,
+} from './support/virtual-service-weights.js';
 import { measureWorkerShiftLatency } from './worker-shift-latency.js';
 
 /**
@@ -29,27 +35,25 @@ export async function measureWeightShiftLatency(
   };
   try {
     await deploy(stack.deps, { service: SERVICE, actor: 'U0ALICE', version: '1.0.1-3b7c9e1' });
-    let patchedAt = 0;
+    // The floor patches over the same kind of connection gray uses (one kept-alive pool,
+    // functions/kubernetes/api-configuration.ts), so the figure measures what gray adds, not
+    // transport; client-node's default client (a new TLS connection per request) runs as context.
+    const vs = virtualServiceWeights(stack.kube);
+    const pair = shiftVariants(vs, sizes.shiftWarmup, async (green) => {
+      await shiftWeight(deps, { service: SERVICE, actor: 'U0ALICE', weight: green });
+    });
     const clusters = new Map<string, Cluster>();
     const deps: ReleaseDeps = {
       ...stack.deps,
       clusterFor: (service) => {
         let cluster = clusters.get(service.name);
         if (!cluster) {
-          cluster = notingPatches(stack.deps.clusterFor(service), () => {
-            patchedAt = performance.now();
-          });
+          cluster = notingPatches(stack.deps.clusterFor(service), pair.onPatched);
           clusters.set(service.name, cluster);
         }
         return cluster;
       },
     };
-    // The floor patches over the same kind of connection gray uses (one kept-alive pool,
-    // functions/kubernetes/api-configuration.ts), so the figure measures what gray adds, not
-    // transport; client-node's default client (a new TLS connection per request) runs as context.
-    const vs = virtualServiceWeights(stack.kube);
-    const grayWeight = (i: number) => (i % 2 === 0 ? 10 : 20);
-    const rawWeight = (i: number) => (i % 2 === 0 ? 14 : 16);
     // A second floor for context: the least any writer that locks first could do — one conditional
     // PutItem of a lock item in the same table, then the raw PATCH (the lock is deleted untimed).
     const doc = DynamoDBDocumentClient.from(stack.table.client);
@@ -65,24 +69,10 @@ export async function measureWeightShiftLatency(
       );
       await vs.patch(vs.pooled, rawWeight(i));
     };
-    const untilPatched: number[] = [];
-    let started = 0;
     const times = await interleave(
       {
-        gray: {
-          run: async (i) => {
-            started = performance.now();
-            await shiftWeight(deps, { service: SERVICE, actor: 'U0ALICE', weight: grayWeight(i) });
-          },
-          finish: async (i) => {
-            vs.expect(grayWeight(i));
-            if (i >= sizes.shiftWarmup) untilPatched.push(patchedAt - started);
-          },
-        },
-        raw: {
-          run: (i) => vs.patch(vs.pooled, rawWeight(i)),
-          finish: async (i) => vs.expect(rawWeight(i)),
-        },
+        gray: pair.gray,
+        raw: pair.raw,
         plain: {
           run: (i) => vs.patch(vs.plain, rawWeight(i)),
           finish: async (i) => vs.expect(rawWeight(i)),
@@ -110,7 +100,7 @@ export async function measureWeightShiftLatency(
     stack.table.requests.reset();
     await shiftWeight(deps, { service: SERVICE, actor: 'U0ALICE', weight: 15 });
     const shiftRequests = `${stack.kube.countRequests()} Kubernetes + ${stack.table.requests.total()} DynamoDB requests`;
-    const patched = summarize(untilPatched);
+    const patched = summarize(pair.untilPatched);
     const p50 = ratio(patched.p50, raw.p50);
     const p99 = ratio(patched.p99, raw.p99);
     const wholeP50 = ratio(gray.p50, raw.p50);

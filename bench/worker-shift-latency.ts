@@ -8,7 +8,12 @@ import { handleWorkerJob } from '../functions/slack/worker-jobs.js';
 import { CHANNEL, startSlackStack } from '../test/support/slack-stack.js';
 import type { BenchSizes } from './support/figure.js';
 import { interleave, type LatencySummary, ratio, summarize } from './support/stats.js';
-import { notingPatches, SERVICE, virtualServiceWeights } from './support/virtual-service-weights.js';
+import {
+  notingPatches,
+  SERVICE,
+  shiftVariants,
+  virtualServiceWeights,
+} from './support/virtual-service-weights.js';
 
 /** What the worker path measured: job → VirtualService patched, the whole job, and the raw PATCH. */
 export interface WorkerShiftLatency {
@@ -37,13 +42,6 @@ export async function measureWorkerShiftLatency(
     await stack.dispatcher.idle();
     const release = stack.runtime.worker.release;
     const clusterFor = release.clusterFor;
-    let patchedAt = 0;
-    release.clusterFor = (service) =>
-      notingPatches(clusterFor(service), () => {
-        patchedAt = performance.now();
-      });
-    const vs = virtualServiceWeights(stack.kube);
-    vs.expect(0);
     let jobs = 0;
     const job = (weight: number): CommandJob => {
       jobs += 1;
@@ -56,33 +54,20 @@ export async function measureWorkerShiftLatency(
         responseUrl: stack.slack.responseUrl(`bench-${jobs}`),
       };
     };
-    const grayWeight = (i: number) => (i % 2 === 0 ? 10 : 20);
-    const rawWeight = (i: number) => (i % 2 === 0 ? 14 : 16);
-    const untilPatched: number[] = [];
-    let started = 0;
+    const vs = virtualServiceWeights(stack.kube);
+    vs.expect(0);
+    const pair = shiftVariants(vs, sizes.shiftWarmup, async (green) => {
+      await handleWorkerJob(stack.runtime.worker, job(green));
+    });
+    release.clusterFor = (service) => notingPatches(clusterFor(service), pair.onPatched);
     const times = await interleave(
-      {
-        worker: {
-          run: async (i) => {
-            started = performance.now();
-            await handleWorkerJob(stack.runtime.worker, job(grayWeight(i)));
-          },
-          finish: async (i) => {
-            vs.expect(grayWeight(i));
-            if (i >= sizes.shiftWarmup) untilPatched.push(patchedAt - started);
-          },
-        },
-        raw: {
-          run: (i) => vs.patch(vs.pooled, rawWeight(i)),
-          finish: async (i) => vs.expect(rawWeight(i)),
-        },
-      },
+      { worker: pair.gray, raw: pair.raw },
       { warmup: sizes.shiftWarmup, iterations: sizes.shiftIterations, block: 10 },
     );
     stack.table.requests.reset();
     await handleWorkerJob(stack.runtime.worker, job(12));
     vs.expect(12);
-    const patched = summarize(untilPatched);
+    const patched = summarize(pair.untilPatched);
     const raw = summarize(times.raw);
     return {
       untilPatched: patched,

@@ -82,3 +82,43 @@ export function notingPatches(cluster: Cluster, onPatched: () => void): Cluster 
     },
   };
 }
+
+/** Green's share in gray's shifts (10 / 20 %) and in the floor's raw PATCHes (14 / 16 %), by iteration. */
+export const grayWeight = (i: number): number => (i % 2 === 0 ? 10 : 20);
+export const rawWeight = (i: number): number => (i % 2 === 0 ? 14 : 16);
+
+/**
+ * The pair every weight-shift bench interleaves: `gray` runs `shift(green)` and records, after
+ * `warmup` calls, the ms from its start until `onPatched()` was last called (wire it to the
+ * VirtualService PATCH's answer: notingPatches) into `untilPatched`; `raw` is one raw PATCH over the
+ * pooled client. Both check the stored weights after every call (throwing if they are wrong).
+ */
+export function shiftVariants(
+  vs: VirtualServiceWeights,
+  warmup: number,
+  shift: (green: number) => Promise<void>,
+) {
+  let patchedAt = 0;
+  let started = 0;
+  const untilPatched: number[] = [];
+  return {
+    untilPatched,
+    onPatched: (): void => {
+      patchedAt = performance.now();
+    },
+    gray: {
+      run: async (i: number) => {
+        started = performance.now();
+        await shift(grayWeight(i));
+      },
+      finish: async (i: number) => {
+        vs.expect(grayWeight(i));
+        if (i >= warmup) untilPatched.push(patchedAt - started);
+      },
+    },
+    raw: {
+      run: (i: number) => vs.patch(vs.pooled, rawWeight(i)),
+      finish: async (i: number) => vs.expect(rawWeight(i)),
+    },
+  };
+}
