@@ -123,8 +123,7 @@ export class DynamoDbOperationStore implements OperationStore {
       if (lockReason?.Code === 'ConditionalCheckFailed' && lockReason.Item) {
         const { gsi1pk: _g1, gsi1sk: _g2, ...holder } = unmarshall(lockReason.Item);
         const busy = strip<OperationLock>(holder);
-        if (idempotencyKey) await this.claimRefused(idempotencyKey, busy, now);
-        return { kind: 'busy', holder: busy };
+        return idempotencyKey ? this.claimRefused(idempotencyKey, busy, now) : { kind: 'busy', holder: busy };
       }
       throw error;
     }
@@ -133,9 +132,11 @@ export class DynamoDbOperationStore implements OperationStore {
   /**
    * Claims `key` for a request refused because `holder` held the lock, so a later delivery of the
    * same request (a Slack retry, a redelivered job) is refused the same way instead of running once
-   * the lock is free. A key claimed meanwhile by another delivery is left as it is.
+   * the lock is free, and returns `busy`. A key claimed meanwhile by another delivery wins: that
+   * delivery's answer is returned (`duplicate` of its operation, or its own `busy`), so the user is
+   * never told "busy" about a change another delivery queued.
    */
-  private async claimRefused(key: string, holder: OperationLock, now: number): Promise<void> {
+  private async claimRefused(key: string, holder: OperationLock, now: number): Promise<EnqueueResult> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -144,11 +145,16 @@ export class DynamoDbOperationStore implements OperationStore {
           ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
           ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: { ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = error.Item ? unmarshall(error.Item) : {};
+      if (typeof old.operationId === 'string') return { kind: 'duplicate', operationId: old.operationId };
+      if (old.busyHolder) return { kind: 'busy', holder: old.busyHolder as OperationLock };
     }
+    return { kind: 'busy', holder };
   }
 
   /** Strongly consistent GetItem; past-TTL items are absent. */
