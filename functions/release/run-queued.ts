@@ -92,11 +92,19 @@ export async function runQueuedOperation(
   const service = deps.config.services.find((s) => s.name === operation.service);
   const budget = service ? budgetSeconds(service, operation.command) : 120;
   if (operation.state !== 'queued') return 'skipped';
-  const [renewed, started] = await Promise.all([
+  const [renewal, start] = await Promise.allSettled([
     deps.store.renewLock(operation.service, operationId, now() + budget),
     deps.operations.transition(operationId, ['queued'], 'running', {}, now()),
   ]);
-  if (!started) return 'skipped';
+  if (start.status === 'rejected') throw start.reason;
+  if (!start.value) return 'skipped';
+  if (renewal.status === 'rejected') {
+    // Started but not known to be safe to run: back to queued, so Lambda's retry of the job runs it
+    // (a retry finding it running would skip it, leaving it to the sweeper as never run).
+    await deps.operations.transition(operationId, ['running'], 'queued', {}, now());
+    throw renewal.reason;
+  }
+  const renewed = renewal.value;
   if (!renewed) {
     const result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
     await deps.operations.transition(operationId, ['running'], 'failed', { result }, now());
