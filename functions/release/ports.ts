@@ -89,6 +89,12 @@ export interface SaveOptions {
    * record's version on the released lock (LockAttempt.releasedAtVersion of the next taker).
    */
   releaseLock?: string;
+  /**
+   * With `releaseLock`: release only if the lock still expires at exactly this time (epoch seconds).
+   * The sweeper's recovery of a stale lock passes the expiry it listed, so a late holder that renewed
+   * its lock meanwhile keeps it and the recovery writes nothing.
+   */
+  lockExpiresAt?: number;
 }
 
 /** The release record, the per-service lock and the audit log. Record writes are conditional on `version`. */

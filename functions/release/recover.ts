@@ -89,6 +89,8 @@ export async function recoverStaleLock(
     try {
       await deps.store.save(next, record.version, {
         releaseLock: lock.operationId,
+        // Only the lock as listed: a late worker that renewed it meanwhile is alive and keeps it.
+        lockExpiresAt: lock.expiresAt,
         audit: {
           service: service.name,
           at: deps.clock.now(),
@@ -104,7 +106,8 @@ export async function recoverStaleLock(
         },
       });
     } catch (error) {
-      // Another sweeper run, or a newer operation that took over the expired lock, got there first.
+      // Another sweeper run, a newer operation that took over the expired lock, or the late holder
+      // that renewed it got there first.
       if (error instanceof ReleaseConflictError) return undefined;
       throw error;
     }

@@ -166,7 +166,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
-    const { audit, releaseLock } = options;
+    const { audit, releaseLock, lockExpiresAt } = options;
     try {
       if (!audit && releaseLock === undefined) {
         await this.doc.send(
@@ -196,9 +196,23 @@ export class DynamoDbReleaseStore implements ReleaseStore {
                     Put: {
                       TableName: this.tableName,
                       Item: releasedLockItem(record.service, record.version),
-                      ConditionExpression: '#operationId = :operationId',
-                      ExpressionAttributeNames: { '#operationId': 'operationId' },
-                      ExpressionAttributeValues: { ':operationId': releaseLock },
+                      ...(lockExpiresAt === undefined
+                        ? {
+                            ConditionExpression: '#operationId = :operationId',
+                            ExpressionAttributeNames: { '#operationId': 'operationId' },
+                            ExpressionAttributeValues: { ':operationId': releaseLock },
+                          }
+                        : {
+                            ConditionExpression: '#operationId = :operationId AND #expiresAt = :expiresAt',
+                            ExpressionAttributeNames: {
+                              '#operationId': 'operationId',
+                              '#expiresAt': 'expiresAt',
+                            },
+                            ExpressionAttributeValues: {
+                              ':operationId': releaseLock,
+                              ':expiresAt': lockExpiresAt,
+                            },
+                          }),
                     },
                   },
                 ]

@@ -34,7 +34,8 @@ export class MemoryReleaseStore implements ReleaseStore {
     const lock = this.locks.get(record.service);
     if (
       (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) ||
-      (options.releaseLock !== undefined && lock?.operationId !== options.releaseLock)
+      (options.releaseLock !== undefined && lock?.operationId !== options.releaseLock) ||
+      (options.lockExpiresAt !== undefined && lock?.expiresAt !== options.lockExpiresAt)
     ) {
       throw new ReleaseConflictError(`${record.service}: the release record changed under this operation`);
     }
