@@ -10,6 +10,7 @@ import { readHeaderRoute, readWeights } from '../istio/virtual-service.js';
 import { adoptFromCluster } from './adopt.js';
 import {
   GrayError,
+  REFUSAL_CODES,
   ReleaseConflictError,
   ReleaseRefusedError,
   ServiceBusyError,
@@ -83,16 +84,6 @@ export interface OperationDone {
   message: string;
   record: ReleaseRecord;
 }
-
-/** Error codes that mean "refused by a rule" (nothing was attempted), as opposed to failures. */
-const REFUSAL_CODES = new Set([
-  'invalid_input',
-  'refused',
-  'not_ready',
-  'route_missing',
-  'unknown_service',
-  'approval_required',
-]);
 
 /** Actions allowed on a drifted service: the two that resolve drift. */
 const DRIFT_ACTIONS = new Set(['adopt', 'reconcile']);

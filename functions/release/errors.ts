@@ -18,6 +18,22 @@ export class GrayError extends Error {
   }
 }
 
+/**
+ * Codes of errors that mean a rule refused the request, so nothing was attempted (recorded and shown
+ * as `refused`), as opposed to a failure on the way: bad input, an unknown service, not allowed, busy,
+ * a slot not ready, a missing route, a policy refusal, approval needed.
+ */
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'invalid_input',
+  'unknown_service',
+  'not_allowed',
+  'busy',
+  'not_ready',
+  'route_missing',
+  'refused',
+  'approval_required',
+]);
+
 /** Bad input from a user: nothing was changed; the message says what to type instead. */
 export class InvalidInputError extends GrayError {
   /** `message` must name the input and say what to type instead. */

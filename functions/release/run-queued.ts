@@ -1,5 +1,5 @@
 import type { OperationDone, ReleaseDeps } from './context.js';
-import { type GrayError, toGrayError } from './errors.js';
+import { type GrayError, REFUSAL_CODES, toGrayError } from './errors.js';
 import { executeCommand } from './execute.js';
 import type { OperationRecord, OperationState, OperationStore } from './operations.js';
 import { budgetSeconds } from './policy.js';
@@ -24,16 +24,6 @@ export interface OperationReporter {
   report(operation: OperationRecord, update: OperationUpdate): Promise<void>;
 }
 
-const REFUSALS = new Set([
-  'invalid_input',
-  'refused',
-  'not_ready',
-  'route_missing',
-  'busy',
-  'not_allowed',
-  'unknown_service',
-]);
-
 /** Turns an error into the line users see: exposed messages verbatim, others with a correlation id. */
 export function userFacingError(
   error: unknown,
@@ -43,7 +33,7 @@ export function userFacingError(
   const message = gray.expose
     ? gray.message
     : `gray hit an internal error (correlation id ${correlationId}); the logs have the details`;
-  return { message, refused: REFUSALS.has(gray.code), error: gray };
+  return { message, refused: REFUSAL_CODES.has(gray.code), error: gray };
 }
 
 /**
