@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceConfig } from '../../config.js';
-import { type ReleaseDeps, takeServiceLock } from '../context.js';
+import type { ReleaseDeps } from '../context.js';
 import { ReleaseRefusedError } from '../errors.js';
 import { nowSeconds } from '../ports.js';
+import { takeServiceLock } from '../service-lock.js';
 
 /** Who the lock is for and what it says while held. */
 export interface LockRequest {
