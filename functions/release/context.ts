@@ -16,10 +16,6 @@ import {
   toGrayError,
 } from './errors.js';
 import { fencedCluster } from './fence.js';
-import { readAhead, takeServiceLock } from './service-lock.js';
-
-export { clockTime } from './service-lock.js';
-
 import {
   type Clock,
   type Cluster,
@@ -28,7 +24,10 @@ import {
   type ProgressEvent,
   type ReleaseStore,
 } from './ports.js';
+import { readAhead, takeServiceLock } from './service-lock.js';
 import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
+
+export { clockTime } from './service-lock.js';
 
 /** What use cases need from the world. `clusterFor` picks the cluster a service lives in. */
 export interface ReleaseDeps {

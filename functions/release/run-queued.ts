@@ -72,7 +72,7 @@ export async function runQueuedOperation(
 ): Promise<OperationState | 'skipped'> {
   const now = () => nowSeconds(deps.clock);
   const operation = typeof queued === 'string' ? await deps.operations.getOperation(queued, now()) : queued;
-  if (!operation) return 'skipped';
+  if (operation?.state !== 'queued') return 'skipped';
   const { operationId } = operation;
   const report = orderedReports(reporter, operation, deps.logError);
   // Its lock was taken with it; renewing it (conditional on this operation) before the change keeps a
@@ -81,7 +81,6 @@ export async function runQueuedOperation(
   // renewal and queued → running are independent conditional writes, made at once.
   const service = deps.config.services.find((s) => s.name === operation.service);
   const budget = service ? budgetSeconds(service, operation.command) : 120;
-  if (operation.state !== 'queued') return 'skipped';
   const [renewal, start] = await Promise.allSettled([
     deps.store.renewLock(operation.service, operationId, now() + budget),
     deps.operations.transition(operationId, ['queued'], 'running', {}, now()),
@@ -94,8 +93,7 @@ export async function runQueuedOperation(
     await deps.operations.transition(operationId, ['running'], 'queued', {}, now());
     throw renewal.reason;
   }
-  const renewed = renewal.value;
-  if (!renewed) {
+  if (!renewal.value) {
     const result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
     await deps.operations.transition(operationId, ['running'], 'failed', { result }, now());
     await report({ state: 'failed', lines: [], result });

@@ -64,6 +64,27 @@ function releasedLockItem(service: string, recordVersion: number): Record<string
 }
 
 /**
+ * The condition that the lock item is held by `operationId` (and, when given, still expires at
+ * `expiresAt`, epoch seconds): what a release of the lock requires.
+ */
+function heldByCondition(operationId: string, expiresAt?: number) {
+  const anyExpiry = expiresAt === undefined;
+  return {
+    ConditionExpression: anyExpiry
+      ? '#operationId = :operationId'
+      : '#operationId = :operationId AND #expiresAt = :expiresAt',
+    ExpressionAttributeNames: {
+      '#operationId': 'operationId',
+      ...(anyExpiry ? {} : { '#expiresAt': 'expiresAt' }),
+    },
+    ExpressionAttributeValues: {
+      ':operationId': operationId,
+      ...(anyExpiry ? {} : { ':expiresAt': expiresAt }),
+    },
+  };
+}
+
+/**
  * The condition under which `operationId` may put the lock item at `now` (epoch seconds): nobody
  * holds it (no item, or a released one), its holder's budget ran out, or it is already this operation's.
  * Every writer of the lock item uses it (acquireLock, the operation store's enqueue).
@@ -196,23 +217,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
                     Put: {
                       TableName: this.tableName,
                       Item: releasedLockItem(record.service, record.version),
-                      ...(lockExpiresAt === undefined
-                        ? {
-                            ConditionExpression: '#operationId = :operationId',
-                            ExpressionAttributeNames: { '#operationId': 'operationId' },
-                            ExpressionAttributeValues: { ':operationId': releaseLock },
-                          }
-                        : {
-                            ConditionExpression: '#operationId = :operationId AND #expiresAt = :expiresAt',
-                            ExpressionAttributeNames: {
-                              '#operationId': 'operationId',
-                              '#expiresAt': 'expiresAt',
-                            },
-                            ExpressionAttributeValues: {
-                              ':operationId': releaseLock,
-                              ':expiresAt': lockExpiresAt,
-                            },
-                          }),
+                      ...heldByCondition(releaseLock, lockExpiresAt),
                     },
                   },
                 ]
@@ -318,12 +323,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
    * noting `recordVersion`, or a conditional DeleteItem when the version is not known.
    */
   async releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void> {
-    const condition = {
-      TableName: this.tableName,
-      ConditionExpression: '#operationId = :operationId',
-      ExpressionAttributeNames: { '#operationId': 'operationId' },
-      ExpressionAttributeValues: { ':operationId': operationId },
-    };
+    const condition = { TableName: this.tableName, ...heldByCondition(operationId) };
     try {
       if (recordVersion === undefined) {
         await this.doc.send(
