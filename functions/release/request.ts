@@ -1,6 +1,7 @@
 /**
- * Requesting a change: validate, authorise, and record a command (or an approval request) with at
- * most one DynamoDB read and one transactional write — never a Kubernetes call. The worker runs these
+ * Requesting a change: validate, authorise, and record a command (or an approval request) with one
+ * DynamoDB read and one transactional write (plus, for a slash command refused as busy, the write
+ * that keeps it refused) — never a Kubernetes call. The worker runs these
  * for Slack right after the Slack function acked (functions/slack/worker-submit.ts); the operation
  * then runs under the lock they took.
  */
