@@ -36,9 +36,22 @@ describe('command jobs', () => {
 
     expect(ack).toBe('reading the status of address-service…');
     expect(answers).toEqual(['address-service: ready · blue 100% / green 0%']);
-    const [answer] = stack.slack.responses(`cmd-${stack.lastCommand()}`);
-    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-    expect(JSON.stringify(answer!.blocks)).toContain('1.0.1-3b7c9e1');
+    const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+    expect(stack.slack.responses(`cmd-${stack.lastCommand()}`)).toEqual([
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'address-service: ready · blue 100% / green 0%',
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: 'address-service · ready' } },
+          mrkdwn('*Phase:* ready · *Live slot:* blue'),
+          mrkdwn(
+            '`██████████` 100%  *blue* (live)  `1.0.0-fe220c2`  2/2 ready\n`░░░░░░░░░░`   0%  *green*  `1.0.1-3b7c9e1`  2/2 ready',
+          ),
+          mrkdwn('*Header route:* none'),
+        ],
+      },
+    ]);
   });
 
   it('/gray history: acks at once, the worker answers with the audit events', async () => {
@@ -50,6 +63,15 @@ describe('command jobs', () => {
     const events = await stack.runtime.worker.release.store.history('address-service', 5);
     expect(events.map((e) => e.summary)).toEqual(['deploy green 1.0.1-3b7c9e1', 'adopt live state']);
     expect(answers).toEqual(['address-service: last 2 events']);
+    // One line per event, newest first; only the times come from the stored events.
+    const when = (at: number) =>
+      `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${new Date(at).toISOString()}>`;
+    const line = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+    expect(stack.slack.responses(`cmd-${stack.lastCommand()}`)[0]?.blocks).toEqual([
+      { type: 'header', text: { type: 'plain_text', text: 'address-service history' } },
+      line(`✅ ${when(events[0]!.at)} <@U0ALICE> \`deploy green 1.0.1-3b7c9e1\` → blue 100 / green 0`),
+      line(`✅ ${when(events[1]!.at)} <@U0ALICE> \`adopt live state\` → blue 100 / green 0`),
+    ]);
   });
 
   it('refuses an unknown service from the worker with the configured services, recording nothing', async () => {
@@ -150,7 +172,7 @@ describe('command jobs', () => {
     const operation = await stack.runtime.worker.operations.getOperation(operationId, Date.now() / 1000);
     expect([operation?.state, operation?.result]).toEqual([
       'succeeded',
-      expect.stringContaining('green 15%'),
+      'address-service: blue 85% / green 15%',
     ]);
     expect(weights()).toEqual({ blue: 85, green: 15 });
     expect(vsPatches()).toBe(1);
