@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EksClusterAccess } from '../../../functions/kubernetes/eks-cluster-access.js';
 import { describeEksCluster, EksApiError } from '../../../functions/kubernetes/eks-describe-cluster.js';
 import { eksEndpointForRegion } from '../../../functions/kubernetes/eks-token.js';
@@ -105,6 +105,9 @@ describe('describeEksCluster', () => {
     script = [];
     slept = [];
   });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
 
   it('GETs /clusters/<name> signed for eks in the region with the session token, and returns the cluster', async () => {
     const cluster = await describeProd();
@@ -149,6 +152,8 @@ describe('describeEksCluster', () => {
   });
 
   it('retries throttling and 5xx, then returns the cluster (3 attempts, backoff in between)', async () => {
+    // Full jitter: random × min(20 s, 100 ms × 2^attempt); a fixed draw of 0.5 makes it 100 ms, then 200 ms.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     script = [
       {
         status: 400,
@@ -166,8 +171,7 @@ describe('describeEksCluster', () => {
 
     expect(cluster.endpoint).toBe(CLUSTER.endpoint);
     expect(received).toHaveLength(3);
-    expect(slept).toHaveLength(2);
-    expect(slept.every((ms, i) => ms >= 0 && ms <= 100 * 2 ** (i + 1))).toBe(true);
+    expect(slept).toEqual([100, 200]);
   });
 
   it('gives up after the last attempt with the last error', async () => {
