@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { renderHelp } from '../../../functions/slack/views/help.js';
 import { CHANNEL, type SlackStack, startSlackStack } from '../../support/slack-stack.js';
 
 let stack: SlackStack;
@@ -64,7 +65,9 @@ describe('/gray through functions/slack.ts', () => {
     );
   });
 
-  it('acks well under 3 s while the cluster takes 5 s per request', async () => {
+  // Slack wants the ack within 3 s; its latency is measured in bench/ack-latency.ts. What a test can hold
+  // is why it is fast: the ack makes no Kubernetes request, however slow the cluster is.
+  it('acks without waiting on the cluster while it takes 5 s per request', async () => {
     await deployGreen();
     stack.kube.injectFault({ times: 1000, fault: { delayMs: 5000 } });
     stack.dispatcher.hold();
@@ -73,10 +76,9 @@ describe('/gray through functions/slack.ts', () => {
 
     const reply = await stack.command('weight address-service 5');
 
-    // The ack is fast because it never waits on the cluster: no Kubernetes request was made before it.
     expect(reply.statusCode).toBe(200);
+    expect(textOf(reply)).toBe('on its way: weight 5 on address-service; the answer follows here');
     expect(stack.kube.requests).toEqual([]);
-    expect(reply.ms).toBeLessThan(1500);
     stack.kube.clearFaults();
     stack.dispatcher.release();
   });
@@ -115,9 +117,11 @@ describe('/gray through functions/slack.ts', () => {
     expect(textOf(reply)).toBe(
       'on its way: route header x-latest-version=true on address-service; the answer follows here',
     );
-    expect(stack.answers(stack.lastCommand())[0]).toContain(
-      'queued: route header x-latest-version=true on address-service',
-    );
+    expect(stack.answers(stack.lastCommand())).toEqual([
+      expect.stringMatching(
+        /^queued: route header x-latest-version=true on address-service \(operation [0-9a-f-]{36}\); progress follows in this channel$/,
+      ),
+    ]);
     expect(
       stack.kube.getObject('virtualservices', 'happyride', 'address-service-deployment')?.spec,
     ).toMatchObject({
@@ -134,7 +138,10 @@ describe('/gray through functions/slack.ts', () => {
     const reply = await stack.command('weight address-service 101');
 
     expect(reply.statusCode).toBe(200);
-    expect(textOf(reply)).toContain('must be a whole percent from 0 to 100');
+    expect(reply.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: '⚠️ weight "101" must be a whole percent from 0 to 100, like /gray weight 25',
+    });
     expect(stack.table.requests.total()).toBe(0);
     expect(stack.dispatcher.jobs).toEqual([]);
   });
@@ -142,7 +149,7 @@ describe('/gray through functions/slack.ts', () => {
   it('answers help in the ack, handing nothing over', async () => {
     const reply = await stack.command('help');
 
-    expect(textOf(reply)).toContain('`/gray weight [service] &lt;0-100&gt;` — give the new slot');
+    expect(reply.body).toEqual({ response_type: 'ephemeral', ...renderHelp() });
     expect(stack.dispatcher.jobs).toEqual([]);
   });
 
