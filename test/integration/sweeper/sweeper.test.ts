@@ -1,4 +1,3 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readWeights } from '../../../functions/istio/virtual-service.js';
 import { deploy } from '../../../functions/release/deploy.js';
@@ -11,6 +10,7 @@ import { cancelTeardown, extendTeardown } from '../../../functions/release/teard
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
 import { FakeClock } from '../../support/memory/fake-clock.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
+import { putItems, storedReleaseItem } from '../../support/stored-releases.js';
 
 const actor = 'U0ALICE';
 let stack: ReleaseStack;
@@ -54,19 +54,10 @@ describe('sweeper: scheduled teardowns', () => {
     const deps = await start({ services: ['billing-service', 'route-service'] });
     for (const service of ['address-service', 'billing-service', 'route-service'])
       await promoteWithTeardown(deps, service);
-    for (let batch = 0; batch < 6; batch++) {
-      const items = Array.from({ length: 25 }, (_, i) => ({
-        PutRequest: {
-          Item: {
-            pk: `SERVICE#other-${batch}-${i}`,
-            sk: 'RELEASE',
-            version: 1,
-            record: { service: `other-${batch}-${i}` },
-          },
-        },
-      }));
-      await stack.table.doc.send(new BatchWriteCommand({ RequestItems: { [stack.table.tableName]: items } }));
-    }
+    await putItems(
+      stack.table,
+      Array.from({ length: 150 }, (_, i) => storedReleaseItem(`other-${i}`)),
+    );
     clock.advance(601_000);
     stack.table.requests.reset();
 
