@@ -31,12 +31,13 @@ describe('recovering a stale lock', () => {
     await stack.store.acquireLock(SVC, late, now - 130);
     const before = await stack.store.get(SVC);
     const audited = await stack.store.history(SVC, 1);
-    const [listed] = await stack.store.listExpiredLocks(now);
-    expect(listed).toEqual({ ...late, service: SVC });
+    // The lock as the sweeper lists it (listExpiredLocks reads a GSI, which DynamoDB updates a moment
+    // after the write; the sweeper's own tests cover the listing).
+    const listed = { ...late, service: SVC };
     expect(await stack.store.renewLock(SVC, 'op-late', now + 120)).toBe(true);
     const operations = new DynamoDbOperationStore(stack.table.client, stack.table.tableName);
 
-    const notice = await recoverStaleLock({ ...stack.deps, operations }, listed!);
+    const notice = await recoverStaleLock({ ...stack.deps, operations }, listed);
 
     expect(notice).toBeUndefined();
     expect(await stack.store.get(SVC)).toEqual(before);
