@@ -111,6 +111,9 @@ export async function runQueuedOperation(
   let state: OperationState;
   let result: string;
   let record: ReleaseRecord | undefined;
+  // A done operation's commit released the lock with the record (runOperation's only way to return
+  // done); every other ending may leave it held, so the release below covers those.
+  let released = false;
   try {
     const outcome: OperationDone | ApprovalRequired = await executeCommand(withProgress, operation.command, {
       actor: operation.actor,
@@ -126,6 +129,7 @@ export async function runQueuedOperation(
       state = 'succeeded';
       result = outcome.message;
       record = outcome.record;
+      released = true;
     }
   } catch (error) {
     const shown = userFacingError(error, operationId);
@@ -133,8 +137,9 @@ export async function runQueuedOperation(
     state = shown.refused ? 'refused' : 'failed';
     result = shown.message;
   } finally {
-    // The use case releases the lock on every path it owns; this covers errors raised before it took it.
-    await deps.store.releaseLock(operation.service, operationId);
+    // The use case releases the lock on every path it owns; this covers errors raised before it took
+    // it, and a refusal whose release failed quietly (runOperation keeps the original error).
+    if (!released) await deps.store.releaseLock(operation.service, operationId);
   }
   await deps.operations.transition(operationId, ['running'], state, { result }, now());
   await report({ state, lines: [...lines], result, ...(record ? { record } : {}) });

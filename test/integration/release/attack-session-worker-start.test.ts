@@ -1,7 +1,8 @@
 // The worker starts a queued operation with two writes made at once (runQueuedOperation): the lock
 // renewal and queued → running. This attacks what a store error on one of them leaves behind, on
 // DynamoDB Local and the Kubernetes API server: Lambda retries a job whose run threw, and the retry must
-// still find the operation queued and run it.
+// still find the operation queued and run it; and a use case that fails before it takes the lock itself
+// must not leave the lock the hand-off took.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { readWeights } from '../../../functions/istio/virtual-service.js';
@@ -79,6 +80,37 @@ describe('runQueuedOperation', () => {
     expect((await operations.getOperation(operationId, Math.floor(Date.now() / 1000)))?.state).toBe(
       'succeeded',
     );
+    expect(await stack.store.getLock(SVC)).toBeUndefined();
+  });
+
+  it('releases the lock taken at hand-off when the use case fails before it holds the lock itself', async () => {
+    // Prepare: a weight 25 queued under its lock; the use case's own lock take answers with DynamoDB
+    // Local's ResourceNotFoundException (a table that does not exist), everything else is reachable.
+    const queued = await enqueueOperation(
+      { ...stack.deps, operations },
+      { verb: 'weight', service: SVC, weight: 25 },
+      { actor: 'U0ALICE', channel: 'C0RELEASES', operationId: '00000000-0000-4000-8000-00000000a002' },
+    );
+    if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
+    const unreachable = new DynamoDbReleaseStore(stack.table.client, `${stack.table.tableName}-missing`);
+    const store: DynamoDbReleaseStore = Object.create(stack.store);
+    store.acquireLock = (...args) => unreachable.acquireLock(...args);
+    const heldBefore = (await stack.store.getLock(SVC))?.operationId;
+    const reporter = recordingReporter();
+
+    // Act
+    const state = await runQueuedOperation({ ...stack.deps, store, operations }, queued.operation, reporter);
+
+    // Assess: the operation failed with the correlation id, nothing changed, and the lock is free.
+    expect(heldBefore).toBe('00000000-0000-4000-8000-00000000a002');
+    expect(state).toBe('failed');
+    expect(reporter.states).toEqual(['running', 'failed']);
+    expect(
+      (await operations.getOperation(queued.operation.operationId, Math.floor(Date.now() / 1000)))?.result,
+    ).toBe(
+      'gray hit an internal error (correlation id 00000000-0000-4000-8000-00000000a002); the logs have the details',
+    );
+    expect(liveWeights()).toEqual({ blue: 100, green: 0 });
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
 });
