@@ -71,6 +71,12 @@ export type EnqueueResult =
   | { kind: 'duplicate'; operationId: string }
   | { kind: 'busy'; holder: OperationLock };
 
+/**
+ * What OperationStore.start found: `started` (it is running and holds its lock), `not-queued` (another
+ * delivery started it, or it ended), `lock-lost` (still queued, but its lock changed hands).
+ */
+export type StartResult = 'started' | 'not-queued' | 'lock-lost';
+
 /** Result of deciding an approval: decided now, or why not (already decided, expired, missing). */
 export type DecideResult =
   | { kind: 'decided'; approval: ApprovalRecord }
@@ -92,6 +98,13 @@ export interface OperationStore {
     idempotencyKey: string | undefined,
     now: number,
   ): Promise<EnqueueResult>;
+  /**
+   * queued → running, together with putting the operation's service lock as `lock` while this
+   * operation still holds it (taken at enqueue; `lock.expiresAt` renews it), in one transaction:
+   * a redelivered job of a started operation writes nothing, and a late one whose lock changed hands
+   * never starts. Returns what it found (StartResult); throws store errors, having written nothing.
+   */
+  start(service: string, lock: OperationLock, now: number): Promise<StartResult>;
   /** Reads an operation; one whose TTL passed counts as absent. */
   getOperation(operationId: string, now: number): Promise<OperationRecord | undefined>;
   /** Moves an operation from one of `from` to `to` with extra fields; false if it was not in `from`. */

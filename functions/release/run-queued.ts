@@ -1,11 +1,10 @@
 import type { OperationDone, ReleaseDeps } from './context.js';
 import { type GrayError, REFUSAL_CODES, toGrayError } from './errors.js';
 import { executeCommand } from './execute.js';
-import type { OperationRecord, OperationState, OperationStore } from './operations.js';
-import { budgetSeconds } from './policy.js';
-import { nowSeconds } from './ports.js';
+import type { OperationRecord, OperationState, OperationStore, StartResult } from './operations.js';
+import { type LockAttempt, nowSeconds, type ReleaseStore } from './ports.js';
 import type { ApprovalRequired } from './shift-weight.js';
-import type { ReleaseRecord } from './types.js';
+import type { OperationLock, ReleaseRecord } from './types.js';
 
 /** A change of an operation's visible state: what the reporter shows (one message, edited in place). */
 export interface OperationUpdate {
@@ -54,13 +53,56 @@ function orderedReports(
   };
 }
 
+/** Thrown through the use case by its first lock take when the operation did not start there. */
+class NotStarted extends Error {
+  constructor(
+    readonly found: Exclude<StartResult, 'started'> | 'store-error',
+    cause?: unknown,
+  ) {
+    super(`the operation did not start: ${found}`, { cause });
+  }
+}
+
+/**
+ * `store` with one change: the use case's first take of `operation`'s lock starts the operation
+ * (OperationStore.start: queued → running with the lock, which the operation holds since enqueue,
+ * put in one transaction), so starting costs no round trip of its own — it runs alongside the use
+ * case's record read and cluster reads. Anything else goes to `store`. Throws NotStarted from that
+ * first take when the operation was not started (`onStarted` is called when it was).
+ */
+function startingStore(
+  store: ReleaseStore,
+  operations: OperationStore,
+  operation: OperationRecord,
+  onStarted: () => void,
+): ReleaseStore {
+  let started = false;
+  const acquireLock = async (service: string, lock: OperationLock, now: number): Promise<LockAttempt> => {
+    if (started || service !== operation.service || lock.operationId !== operation.operationId)
+      return store.acquireLock(service, lock, now);
+    let found: StartResult;
+    try {
+      found = await operations.start(service, lock, now);
+    } catch (error) {
+      throw new NotStarted('store-error', error);
+    }
+    if (found !== 'started') throw new NotStarted(found);
+    started = true;
+    onStarted();
+    return { acquired: true, alreadyHeld: true };
+  };
+  return Object.create(store, { acquireLock: { value: acquireLock } }) as ReleaseStore;
+}
+
 /**
  * Runs one queued operation (the worker), given its id or its record as just enqueued by this
- * invocation (saves reading it back): queued → running is a conditional write, so a redelivered
- * invoke of a started or finished operation does nothing and returns `skipped`. Reports start,
- * progress and the end in the background, in order (a Slack hiccup never holds up or stops the
- * change), and waits for the last report before returning; always leaves the operation finished
- * and the service lock released. Throws only what the store throws (Lambda then retries the job).
+ * invocation (saves reading it back). It starts with the use case's own lock take (startingStore):
+ * queued → running is conditional, so a redelivered invoke of a started or finished operation changes
+ * nothing and returns `skipped`, and one delivered after its lock changed hands fails without running.
+ * Reports start, progress and the end in the background, in order (a Slack hiccup never holds up or
+ * stops the change), and waits for the last report before returning; leaves a started operation
+ * finished and its service lock released. Throws only what the store throws (Lambda then retries the
+ * job; a store error while starting leaves the operation queued for that retry).
  */
 export async function runQueuedOperation(
   deps: ReleaseDeps & {
@@ -75,34 +117,14 @@ export async function runQueuedOperation(
   if (operation?.state !== 'queued') return 'skipped';
   const { operationId } = operation;
   const report = orderedReports(reporter, operation, deps.logError);
-  // Its lock was taken with it; renewing it (conditional on this operation) before the change keeps a
-  // job delivered late — after the budget ran out and another operation held the lock — from undoing
-  // that operation's change, and keeps anyone from taking the lock over while this one starts. The
-  // renewal and queued → running are independent conditional writes, made at once.
-  const service = deps.config.services.find((s) => s.name === operation.service);
-  const budget = service ? budgetSeconds(service, operation.command) : 120;
-  const [renewal, start] = await Promise.allSettled([
-    deps.store.renewLock(operation.service, operationId, now() + budget),
-    deps.operations.transition(operationId, ['queued'], 'running', {}, now()),
-  ]);
-  if (start.status === 'rejected') throw start.reason;
-  if (!start.value) return 'skipped';
-  if (renewal.status === 'rejected') {
-    // Started but not known to be safe to run: back to queued, so Lambda's retry of the job runs it
-    // (a retry finding it running would skip it, leaving it to the sweeper as never run).
-    await deps.operations.transition(operationId, ['running'], 'queued', {}, now());
-    throw renewal.reason;
-  }
-  if (!renewal.value) {
-    const result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
-    await deps.operations.transition(operationId, ['running'], 'failed', { result }, now());
-    await report({ state: 'failed', lines: [], result });
-    return 'failed';
-  }
   const lines: string[] = [];
-  void report({ state: 'running', lines: [] });
+  let started = false;
   const withProgress: ReleaseDeps & { operations: OperationStore } = {
     ...deps,
+    store: startingStore(deps.store, deps.operations, operation, () => {
+      started = true;
+      void report({ state: 'running', lines: [] });
+    }),
     onProgress: (event) => {
       lines.push(event.message);
       void report({ state: 'running', lines: [...lines] });
@@ -111,9 +133,6 @@ export async function runQueuedOperation(
   let state: OperationState;
   let result: string;
   let record: ReleaseRecord | undefined;
-  // A done operation's commit released the lock with the record (runOperation's only way to return
-  // done); every other ending may leave it held, so the release below covers those.
-  let released = false;
   try {
     const outcome: OperationDone | ApprovalRequired = await executeCommand(withProgress, operation.command, {
       actor: operation.actor,
@@ -129,18 +148,35 @@ export async function runQueuedOperation(
       state = 'succeeded';
       result = outcome.message;
       record = outcome.record;
-      released = true;
     }
   } catch (error) {
+    if (error instanceof NotStarted) {
+      if (error.found === 'store-error') throw error.cause;
+      if (error.found === 'not-queued') return 'skipped';
+      result = `${operation.summary} on ${operation.service} did not run: its lock expired before the worker started it and the service has changed hands since; ask again`;
+      if (!(await deps.operations.transition(operationId, ['queued'], 'failed', { result }, now())))
+        return 'skipped';
+      await report({ state: 'failed', lines: [], result });
+      return 'failed';
+    }
     const shown = userFacingError(error, operationId);
     if (!shown.error.expose) deps.logError?.(error, operationId);
     state = shown.refused ? 'refused' : 'failed';
     result = shown.message;
-  } finally {
-    // The use case releases the lock on every path it owns; this covers errors raised before it took
-    // it, and a refusal whose release failed quietly (runOperation keeps the original error).
-    if (!released) await deps.store.releaseLock(operation.service, operationId);
   }
+  if (!started) {
+    // Ended before its first lock take (a use case check, a configuration error): nothing ran. It is
+    // ended here only while still queued: a delivery that started it meanwhile owns it and its lock
+    // (the same operation id), and must not have that lock released under it.
+    if (!(await deps.operations.transition(operationId, ['queued'], state, { result }, now())))
+      return 'skipped';
+    await deps.store.releaseLock(operation.service, operationId);
+    await report({ state, lines: [], result });
+    return state;
+  }
+  // The use case releases the lock on every path it owns — a done operation's commit released it with
+  // the record; this covers a refusal or failure whose own release failed quietly.
+  if (state !== 'succeeded') await deps.store.releaseLock(operation.service, operationId);
   await deps.operations.transition(operationId, ['running'], state, { result }, now());
   await report({ state, lines: [...lines], result, ...(record ? { record } : {}) });
   return state;

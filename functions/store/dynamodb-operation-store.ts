@@ -18,9 +18,16 @@ import type {
   OperationRecord,
   OperationState,
   OperationStore,
+  StartResult,
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
-import { auditSortKey, lockItem, lockTakeableCondition, servicePartition } from './dynamodb-release-store.js';
+import {
+  auditSortKey,
+  heldByCondition,
+  lockItem,
+  lockTakeableCondition,
+  servicePartition,
+} from './dynamodb-release-store.js';
 import { dueSortKey, queryDue } from './table.js';
 
 /** Pending approvals stay readable this long after they expire, so a late click says "expired". */
@@ -155,6 +162,46 @@ export class DynamoDbOperationStore implements OperationStore {
       if (old.busyHolder) return { kind: 'busy', holder: old.busyHolder as OperationLock };
     }
     return { kind: 'busy', holder };
+  }
+
+  /**
+   * One TransactWriteItems: the operation `queued` → `running` (condition on its state) and the lock
+   * item put as `lock` (condition: held by `lock.operationId`). A failed state condition wins over a
+   * failed lock one: a started operation is never reported as having lost its lock.
+   */
+  async start(service: string, lock: OperationLock, now: number): Promise<StartResult> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: operationKey(lock.operationId),
+                UpdateExpression: 'SET #state = :running, #updatedAt = :now',
+                ConditionExpression: '#state = :queued',
+                ExpressionAttributeNames: { '#state': 'state', '#updatedAt': 'updatedAt' },
+                ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':now': now },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: lockItem(service, lock),
+                ...heldByCondition(lock.operationId),
+              },
+            },
+          ],
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [stateReason, lockReason] = error.CancellationReasons ?? [];
+      if (stateReason?.Code === 'ConditionalCheckFailed') return 'not-queued';
+      if (lockReason?.Code === 'ConditionalCheckFailed') return 'lock-lost';
+      throw error;
+    }
   }
 
   /** Strongly consistent GetItem; past-TTL items are absent. */

@@ -65,9 +65,10 @@ function releasedLockItem(service: string, recordVersion: number): Record<string
 
 /**
  * The condition that the lock item is held by `operationId` (and, when given, still expires at
- * `expiresAt`, epoch seconds): what a release of the lock requires.
+ * `expiresAt`, epoch seconds): what a release of the lock requires, and a worker's start of a queued
+ * operation (DynamoDbOperationStore.start).
  */
-function heldByCondition(operationId: string, expiresAt?: number) {
+export function heldByCondition(operationId: string, expiresAt?: number) {
   const anyExpiry = expiresAt === undefined;
   return {
     ConditionExpression: anyExpiry

@@ -1,8 +1,9 @@
-// The worker starts a queued operation with two writes made at once (runQueuedOperation): the lock
-// renewal and queued → running. This attacks what a store error on one of them leaves behind, on
-// DynamoDB Local and the Kubernetes API server: Lambda retries a job whose run threw, and the retry must
-// still find the operation queued and run it; and a use case that fails before it takes the lock itself
-// must not leave the lock the hand-off took.
+// The worker starts a queued operation with the use case's first lock take (runQueuedOperation): one
+// transaction moves it queued → running and renews the lock it holds since enqueue. This attacks what a
+// store error there leaves behind, on DynamoDB Local and the Kubernetes API server: Lambda retries a job
+// whose run threw, and the retry must still find the operation queued and run it. And an operation that
+// ends before that first take (its service gone from the configuration) must end, and not keep the lock
+// the hand-off took.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { readWeights } from '../../../functions/istio/virtual-service.js';
@@ -11,7 +12,6 @@ import type { KubeObject } from '../../../functions/release/ports.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
 import { type OperationReporter, runQueuedOperation } from '../../../functions/release/run-queued.js';
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
-import { DynamoDbReleaseStore } from '../../../functions/store/dynamodb-release-store.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 const SVC = 'address-service';
@@ -46,9 +46,9 @@ afterEach(async () => {
 });
 
 describe('runQueuedOperation', () => {
-  it('leaves the operation queued when the lock renewal fails, so the retried job runs it', async () => {
-    // Prepare: a weight 25 queued under its lock; the first attempt's release store answers every
-    // request with DynamoDB's ResourceNotFoundException (a real error from DynamoDB Local).
+  it('leaves the operation queued when starting it fails, so the retried job runs it', async () => {
+    // Prepare: a weight 25 queued under its lock; the first attempt's operation store starts it on a
+    // table that does not exist (DynamoDB Local's ResourceNotFoundException), the rest is reachable.
     const queued = await enqueueOperation(
       { ...stack.deps, operations },
       { verb: 'weight', service: SVC, weight: 25 },
@@ -56,17 +56,22 @@ describe('runQueuedOperation', () => {
     );
     if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
     const { operationId } = queued.operation;
-    const unreachable = new DynamoDbReleaseStore(stack.table.client, `${stack.table.tableName}-missing`);
+    const unreachable = new DynamoDbOperationStore(stack.table.client, `${stack.table.tableName}-missing`);
+    const failingStart: DynamoDbOperationStore = Object.create(operations);
+    failingStart.start = (...args) => unreachable.start(...args);
     const firstReporter = recordingReporter();
+    const lockBefore = await stack.store.getLock(SVC);
 
     // Act: the first attempt throws; Lambda retries the job with the store reachable again.
     const first = await runQueuedOperation(
-      { ...stack.deps, store: unreachable, operations },
+      { ...stack.deps, operations: failingStart },
       queued.operation,
       firstReporter,
     ).catch((error: unknown) => (error as Error).name);
     await sleep(200); // let any write of the first attempt still in flight land
     const stateBetween = (await operations.getOperation(operationId, Math.floor(Date.now() / 1000)))?.state;
+    const lockBetween = await stack.store.getLock(SVC);
+    const weightsBetween = liveWeights();
     const retryReporter = recordingReporter();
     const retried = await runQueuedOperation({ ...stack.deps, operations }, operationId, retryReporter);
 
@@ -74,6 +79,8 @@ describe('runQueuedOperation', () => {
     expect(first).toBe('ResourceNotFoundException');
     expect(firstReporter.states).toEqual([]);
     expect(stateBetween).toBe('queued');
+    expect(lockBetween).toEqual(lockBefore);
+    expect(weightsBetween).toEqual({ blue: 100, green: 0 });
     expect(retried).toBe('succeeded');
     expect(retryReporter.states).toEqual(['running', 'succeeded']);
     expect(liveWeights()).toEqual({ blue: 75, green: 25 });
@@ -83,34 +90,61 @@ describe('runQueuedOperation', () => {
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
 
-  it('releases the lock taken at hand-off when the use case fails before it holds the lock itself', async () => {
-    // Prepare: a weight 25 queued under its lock; the use case's own lock take answers with DynamoDB
-    // Local's ResourceNotFoundException (a table that does not exist), everything else is reachable.
+  it('ends an operation whose service left the configuration before it started, and frees its lock', async () => {
+    // Prepare: a weight 25 queued under its lock; the worker then runs with a configuration that no
+    // longer has address-service (a redeploy of gray between the hand-off and the run).
     const queued = await enqueueOperation(
       { ...stack.deps, operations },
       { verb: 'weight', service: SVC, weight: 25 },
       { actor: 'U0ALICE', channel: 'C0RELEASES', operationId: '00000000-0000-4000-8000-00000000a002' },
     );
     if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
-    const unreachable = new DynamoDbReleaseStore(stack.table.client, `${stack.table.tableName}-missing`);
-    const store: DynamoDbReleaseStore = Object.create(stack.store);
-    store.acquireLock = (...args) => unreachable.acquireLock(...args);
+    const config = {
+      ...stack.deps.config,
+      services: stack.deps.config.services.filter((s) => s.name !== SVC),
+    };
     const heldBefore = (await stack.store.getLock(SVC))?.operationId;
     const reporter = recordingReporter();
 
     // Act
-    const state = await runQueuedOperation({ ...stack.deps, store, operations }, queued.operation, reporter);
+    const state = await runQueuedOperation({ ...stack.deps, config, operations }, queued.operation, reporter);
 
-    // Assess: the operation failed with the correlation id, nothing changed, and the lock is free.
+    // Assess: the operation ended with the reason, nothing changed, and the lock is free.
+    const ended = await operations.getOperation(queued.operation.operationId, Math.floor(Date.now() / 1000));
     expect(heldBefore).toBe('00000000-0000-4000-8000-00000000a002');
-    expect(state).toBe('failed');
-    expect(reporter.states).toEqual(['running', 'failed']);
-    expect(
-      (await operations.getOperation(queued.operation.operationId, Math.floor(Date.now() / 1000)))?.result,
-    ).toBe(
-      'gray hit an internal error (correlation id 00000000-0000-4000-8000-00000000a002); the logs have the details',
-    );
+    expect([state, ended?.state]).toEqual(['refused', 'refused']);
+    expect(ended?.result).toBe('unknown service "address-service"; configured services: (none)');
+    expect(reporter.states).toEqual(['refused']);
     expect(liveWeights()).toEqual({ blue: 100, green: 0 });
+    expect(await stack.store.getLock(SVC)).toBeUndefined();
+  });
+  it('runs an operation delivered twice at once exactly once, and the second delivery writes nothing', async () => {
+    // Prepare: a weight 25 queued under its lock; Lambda hands the same job to two workers at once.
+    const queued = await enqueueOperation(
+      { ...stack.deps, operations },
+      { verb: 'weight', service: SVC, weight: 25 },
+      { actor: 'U0ALICE', channel: 'C0RELEASES', operationId: '00000000-0000-4000-8000-00000000a003' },
+    );
+    if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
+    stack.kube.clearLog();
+    const reporters = [recordingReporter(), recordingReporter()];
+    const audits = (await stack.store.history(SVC, 50)).length;
+
+    // Act
+    const results = await Promise.all(
+      reporters.map((reporter) =>
+        runQueuedOperation({ ...stack.deps, operations }, queued.operation, reporter),
+      ),
+    );
+
+    // Assess: one ran and reported, the other skipped silently; one PATCH, one audit event, lock free.
+    expect([...results].sort()).toEqual(['skipped', 'succeeded']);
+    const ran = results.indexOf('succeeded');
+    expect(reporters[ran]?.states).toEqual(['running', 'succeeded']);
+    expect(reporters[1 - ran]?.states).toEqual([]);
+    expect(stack.kube.countRequests({ verb: 'patch' })).toBe(1);
+    expect(liveWeights()).toEqual({ blue: 75, green: 25 });
+    expect((await stack.store.history(SVC, 50)).length).toBe(audits + 1);
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
 });

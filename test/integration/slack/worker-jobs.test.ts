@@ -185,15 +185,14 @@ describe('command jobs', () => {
     await ask('weight address-service 20');
 
     expect(weights()).toEqual({ blue: 80, green: 20 });
-    // GetItem: the record for the approval policy, the record read while the lock is taken (no read of
-    // the operation just queued); TransactWriteItems: enqueue, commit; UpdateItem: lock renewal, queued →
-    // running, the channel message's ts, running → succeeded; PutItem: the lock taken by the operation
-    // (it was this one's already); no release after the commit, which released the lock with the record.
+    // GetItem: the record for the approval policy, the record read while the operation starts (no read
+    // of the operation just queued); TransactWriteItems: enqueue, the start (queued → running with the
+    // lock renewed, as the use case's lock take), commit (releasing the lock with the record);
+    // UpdateItem: the channel message's ts, running → succeeded.
     expect(stack.table.requests.snapshot()).toEqual({
       GetItem: 2,
-      TransactWriteItems: 2,
-      UpdateItem: 4,
-      PutItem: 1,
+      TransactWriteItems: 3,
+      UpdateItem: 2,
     });
   });
 

@@ -104,6 +104,8 @@ export function killableOperationStore(operations: OperationStore, sw: KillSwitc
     listStaleOperations: (now) => sw.read(() => operations.listStaleOperations(now)),
     enqueue: (operation, lock, key, now) =>
       sw.write('operation enqueue', () => operations.enqueue(operation, lock, key, now)),
+    start: (service, lock, now) =>
+      sw.write('operation queued → running + lock', () => operations.start(service, lock, now)),
     transition: (id, from, to, fields, now) =>
       sw.write(`operation ${from.join('|')} → ${to}`, () => operations.transition(id, from, to, fields, now)),
     setOperationMessage: (id, channel, ts) =>
