@@ -151,8 +151,9 @@ export async function measureWeightShiftLatency(
         `p50 ${gray.p50} ms / p99 ${gray.p99} ms (×${wholeP50} of the raw PATCH at p50). Requests of one shift: ${shiftRequests}. ` +
         'Also for context, the whole worker path of a Slack `/gray weight` on its own stack (bench/worker-shift-latency.ts: ' +
         'the command job as the Slack function hands it over, run by `handleWorkerJob` — enqueue under the lock, the ' +
-        '`queued` answer and the channel message to the loopback Slack API alongside the change, renewal and ' +
-        'queued → running at once, then the same shift), the job against a raw PATCH of that stack, ' +
+        '`queued` answer and the channel message to the loopback Slack API alongside the change, then the same ' +
+        'shift, whose lock take is the start: queued → running with the lock renewed, one transaction made ' +
+        'alongside the record read and the LIST), the job against a raw PATCH of that stack, ' +
         `${worker.untilPatched.n} each: job → VirtualService patched p50 ${worker.untilPatched.p50} ms / p99 ` +
         `${worker.untilPatched.p99} ms vs raw PATCH ${worker.rawPatch.p50} / ${worker.rawPatch.p99} ms ` +
         `(×${worker.ratio}); the whole job p50 ${worker.wholeJob.p50} ms; DynamoDB requests of one job: ${workerRequests}. ` +

@@ -1,6 +1,7 @@
 // Context for figure 4: a Slack `/gray weight` as the worker runs it — the command job the Slack
-// function hands over (enqueue under the lock, the `queued` answer, lock renewal and queued → running,
-// the lock and the record with the slots' LIST, the PATCH, the commit, the channel message) — until
+// function hands over (enqueue under the lock, the `queued` answer, then the start — queued → running
+// with the lock renewed, one transaction — the record and the slots' LIST at once, the PATCH, the
+// commit, the channel message) — until
 // the VirtualService is patched, against the same raw PATCH on the same server. Slack is the loopback
 // Web API; Lambda's own hand-off (the async invoke) cannot run here and is not in it.
 import type { CommandJob } from '../functions/slack/dispatch.js';

@@ -166,8 +166,10 @@ export class DryRunStore implements ReleaseStore {
     return true;
   }
 
-  /** Nothing to release. */
-  async releaseLock(): Promise<void> {}
+  /** Nothing to release: says it was released, as the real store would for the holder. */
+  async releaseLock(): Promise<boolean> {
+    return true;
+  }
 
   /** The real store's due teardowns. */
   listDueTeardowns(now: number): Promise<ReleaseRecord[]> {

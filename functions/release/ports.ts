@@ -119,10 +119,18 @@ export interface ReleaseStore {
   /** Extends the lock to `expiresAt` only if this operation still holds it; false if it was lost. */
   renewLock(service: string, operationId: string, expiresAt: number): Promise<boolean>;
   /**
-   * Releases the lock if this operation holds it (no-op otherwise). `recordVersion`, when given, is
-   * the version of the record as this operation leaves it (it changed nothing since reading it).
+   * Releases the lock if this operation holds it (no-op otherwise) and, when `lockExpiresAt` is
+   * given (epoch seconds), only while it still expires then (the sweeper's recovery of a lock it
+   * listed as stale: a late holder that renewed it keeps it). `recordVersion`, when given, is the
+   * version of the record as this operation leaves it (it changed nothing since reading it). True
+   * when this call released the lock.
    */
-  releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void>;
+  releaseLock(
+    service: string,
+    operationId: string,
+    recordVersion?: number,
+    lockExpiresAt?: number,
+  ): Promise<boolean>;
   /** Records whose pending teardown is due at `now` (epoch s) or earlier: a Query on the sparse due index, paged. */
   listDueTeardowns(now: number): Promise<ReleaseRecord[]>;
   /** Locks whose time budget ran out before `now` (epoch s), with their service: a Query on the due index. */

@@ -69,7 +69,7 @@ export async function recoverStaleLock(
   const now = nowSeconds(deps.clock);
   const service = deps.config.services.find((s) => s.name === lock.service);
   if (!service) {
-    await deps.store.releaseLock(lock.service, lock.operationId);
+    await deps.store.releaseLock(lock.service, lock.operationId, undefined, lock.expiresAt);
     return undefined;
   }
   const cluster = deps.clusterFor(findService(deps.config, service.name));
@@ -111,18 +111,21 @@ export async function recoverStaleLock(
       if (error instanceof ReleaseConflictError) return undefined;
       throw error;
     }
-  } else {
-    await deps.store.releaseLock(service.name, lock.operationId);
+  } else if (!(await deps.store.releaseLock(service.name, lock.operationId, undefined, lock.expiresAt))) {
+    // Only the lock as listed, as above: a late worker that renewed (or started with) it keeps it.
+    return undefined;
   }
   if (operation) {
     const result = `recovered by the sweeper: ${lock.summary} ${happened ? 'took effect' : 'did not take effect'}; the record now matches the cluster`;
-    await deps.operations.transition(
+    const moved = await deps.operations.transition(
       lock.operationId,
       ['queued', 'running'],
       happened ? 'succeeded' : 'failed',
       { result },
       now,
     );
+    // A late worker that found its lock gone ended the operation first and told the channel.
+    if (!moved) return undefined;
   }
   return {
     service: service.name,

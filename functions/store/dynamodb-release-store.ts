@@ -323,8 +323,13 @@ export class DynamoDbReleaseStore implements ReleaseStore {
    * Only the holder's operation id releases the lock: a conditional PutItem of the released lock item
    * noting `recordVersion`, or a conditional DeleteItem when the version is not known.
    */
-  async releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void> {
-    const condition = { TableName: this.tableName, ...heldByCondition(operationId) };
+  async releaseLock(
+    service: string,
+    operationId: string,
+    recordVersion?: number,
+    lockExpiresAt?: number,
+  ): Promise<boolean> {
+    const condition = { TableName: this.tableName, ...heldByCondition(operationId, lockExpiresAt) };
     try {
       if (recordVersion === undefined) {
         await this.doc.send(
@@ -333,8 +338,10 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       } else {
         await this.doc.send(new PutCommand({ ...condition, Item: releasedLockItem(service, recordVersion) }));
       }
+      return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
     }
   }
 

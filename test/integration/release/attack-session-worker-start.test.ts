@@ -12,6 +12,8 @@ import type { KubeObject } from '../../../functions/release/ports.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
 import { type OperationReporter, runQueuedOperation } from '../../../functions/release/run-queued.js';
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
+import { DynamoDbReleaseStore } from '../../../functions/store/dynamodb-release-store.js';
+import { createCountingDynamoDbClient, createRequestCounter } from '../../support/dynamodb-table.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 const SVC = 'address-service';
@@ -119,7 +121,8 @@ describe('runQueuedOperation', () => {
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
   it('runs an operation delivered twice at once exactly once, and the second delivery writes nothing', async () => {
-    // Prepare: a weight 25 queued under its lock; Lambda hands the same job to two workers at once.
+    // Prepare: a weight 25 queued under its lock; Lambda hands the same job to two workers at once,
+    // each with its own DynamoDB client counting its requests.
     const queued = await enqueueOperation(
       { ...stack.deps, operations },
       { verb: 'weight', service: SVC, weight: 25 },
@@ -127,21 +130,37 @@ describe('runQueuedOperation', () => {
     );
     if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
     stack.kube.clearLog();
-    const reporters = [recordingReporter(), recordingReporter()];
     const audits = (await stack.store.history(SVC, 50)).length;
+    const deliveries = [0, 1].map(() => {
+      const requests = createRequestCounter();
+      const client = createCountingDynamoDbClient(inject('dynamoEndpoint'), requests);
+      return {
+        requests,
+        client,
+        reporter: recordingReporter(),
+        store: new DynamoDbReleaseStore(client, stack.table.tableName),
+        operations: new DynamoDbOperationStore(client, stack.table.tableName),
+      };
+    });
 
     // Act
     const results = await Promise.all(
-      reporters.map((reporter) =>
-        runQueuedOperation({ ...stack.deps, operations }, queued.operation, reporter),
+      deliveries.map((d) =>
+        runQueuedOperation(
+          { ...stack.deps, store: d.store, operations: d.operations },
+          queued.operation,
+          d.reporter,
+        ),
       ),
     );
+    for (const d of deliveries) d.client.destroy();
 
-    // Assess: one ran and reported, the other skipped silently; one PATCH, one audit event, lock free.
+    // Assess: one ran and reported; the other read the record, failed to start, and stopped silently.
     expect([...results].sort()).toEqual(['skipped', 'succeeded']);
-    const ran = results.indexOf('succeeded');
-    expect(reporters[ran]?.states).toEqual(['running', 'succeeded']);
-    expect(reporters[1 - ran]?.states).toEqual([]);
+    const skipped = deliveries[results.indexOf('skipped')]!;
+    expect(skipped.reporter.states).toEqual([]);
+    expect(skipped.requests.snapshot()).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    expect(deliveries[results.indexOf('succeeded')]?.reporter.states).toEqual(['running', 'succeeded']);
     expect(stack.kube.countRequests({ verb: 'patch' })).toBe(1);
     expect(liveWeights()).toEqual({ blue: 75, green: 25 });
     expect((await stack.store.history(SVC, 50)).length).toBe(audits + 1);

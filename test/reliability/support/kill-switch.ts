@@ -90,8 +90,8 @@ export function killableReleaseStore(store: ReleaseStore, sw: KillSwitch): Relea
       sw.write('store acquire lock', () => store.acquireLock(service, lock, now)),
     renewLock: (service, id, expiresAt) =>
       sw.write('store renew lock', () => store.renewLock(service, id, expiresAt)),
-    releaseLock: (service, id, version) =>
-      sw.write('store release lock', () => store.releaseLock(service, id, version)),
+    releaseLock: (service, id, version, expiresAt) =>
+      sw.write('store release lock', () => store.releaseLock(service, id, version, expiresAt)),
     appendAudit: (event) => sw.write(`store audit ${event.result}`, () => store.appendAudit(event)),
   };
 }

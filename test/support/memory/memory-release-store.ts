@@ -74,11 +74,19 @@ export class MemoryReleaseStore implements ReleaseStore {
     return true;
   }
 
-  /** Deletes the lock if `operationId` holds it, noting `recordVersion` when given. */
-  async releaseLock(service: string, operationId: string, recordVersion?: number): Promise<void> {
-    if (this.locks.get(service)?.operationId !== operationId) return;
+  /** Deletes the lock if `operationId` holds it (expiring at `lockExpiresAt`, when given), noting `recordVersion`. */
+  async releaseLock(
+    service: string,
+    operationId: string,
+    recordVersion?: number,
+    lockExpiresAt?: number,
+  ): Promise<boolean> {
+    const lock = this.locks.get(service);
+    if (lock?.operationId !== operationId) return false;
+    if (lockExpiresAt !== undefined && lock.expiresAt !== lockExpiresAt) return false;
     this.locks.delete(service);
     if (recordVersion !== undefined) this.released.set(service, recordVersion);
+    return true;
   }
 
   /** Records with a teardown due at or before `now`. */

@@ -1,0 +1,122 @@
+// A worker that starts an operation late — its lock already expired — races the sweeper, which lists
+// that expired lock and recovers it. Found by an attack on the worker's start (the start is now the
+// use case's lock take, so nothing checks the lock again after it): whichever of the two gets there
+// first must win cleanly, on DynamoDB Local and the Kubernetes API server.
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { deploy } from '../../../functions/release/deploy.js';
+import type { OperationStore } from '../../../functions/release/operations.js';
+import { type Clock, systemClock } from '../../../functions/release/ports.js';
+import { recoverStaleLock } from '../../../functions/release/recover.js';
+import { enqueueOperation } from '../../../functions/release/request.js';
+import { type OperationReporter, runQueuedOperation } from '../../../functions/release/run-queued.js';
+import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
+import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
+
+const SVC = 'address-service';
+const nowS = () => Math.floor(Date.now() / 1000);
+/** A clock an hour behind: what enqueues there has a lock that expired long ago. */
+const anHourAgo: Clock = { ...systemClock, now: () => Date.now() - 3_600_000 };
+
+let stack: ReleaseStack;
+let operations: DynamoDbOperationStore;
+
+/** A reporter that keeps the states it was told, in order. */
+function recordingReporter(): OperationReporter & { states: string[] } {
+  const states: string[] = [];
+  return {
+    states,
+    report: async (_operation, update) => {
+      states.push(update.state);
+    },
+  };
+}
+
+beforeEach(async () => {
+  stack = await startReleaseStack(inject('dynamoEndpoint'));
+  operations = new DynamoDbOperationStore(stack.table.client, stack.table.tableName);
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+describe('a late start and the sweeper', () => {
+  it('leaves the lock to a late worker that started after the sweeper listed it (first use: no record)', async () => {
+    // Prepare: a deploy queued an hour ago on a service gray has no record of; the sweeper has listed
+    // its expired lock. The worker's start then goes first, and the sweeper's recovery runs right after
+    // it, followed by another operation trying to take the lock.
+    const operationId = '00000000-0000-4000-8000-00000000b001';
+    const queued = await enqueueOperation(
+      { ...stack.deps, clock: anHourAgo, operations },
+      { verb: 'deploy', service: SVC, version: '1.0.1-3b7c9e1' },
+      { actor: 'U0ALICE', channel: 'C0RELEASES', operationId },
+    );
+    if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
+    const listed = { ...(await stack.store.getLock(SVC))!, service: SVC };
+    let afterRecovery: { holder?: string; notice?: string; otherTook?: boolean } = {};
+    const racing: OperationStore = Object.create(operations);
+    racing.start = async (service, lock, now) => {
+      const found = await operations.start(service, lock, now);
+      const notice = await recoverStaleLock({ ...stack.deps, operations }, listed);
+      const holder = (await stack.store.getLock(SVC))?.operationId;
+      const other = { operationId: 'other', action: 'weight', summary: 'weight 1', requester: 'U0BOB' };
+      const attempt = await stack.store.acquireLock(
+        SVC,
+        { ...other, since: nowS(), expiresAt: nowS() + 300 },
+        nowS(),
+      );
+      afterRecovery = {
+        ...(holder ? { holder } : {}),
+        ...(notice ? { notice: notice.text } : {}),
+        otherTook: attempt.acquired,
+      };
+      return found;
+    };
+    const reporter = recordingReporter();
+
+    // Act
+    const state = await runQueuedOperation({ ...stack.deps, operations: racing }, queued.operation, reporter);
+
+    // Assess: the sweeper wrote nothing and said nothing; the worker kept its lock and finished.
+    const ended = await operations.getOperation(operationId, nowS());
+    expect(afterRecovery).toEqual({ holder: operationId, otherTook: false });
+    expect([state, ended?.state]).toEqual(['succeeded', 'succeeded']);
+    expect(reporter.states.at(-1)).toBe('succeeded');
+    expect((await stack.store.get(SVC))?.slots.green?.version).toBe('1.0.1-3b7c9e1');
+    expect(await stack.store.getLock(SVC)).toBeUndefined();
+  });
+
+  it('tells the channel once when a late start meets the sweeper between its recovery write and its transition', async () => {
+    // Prepare: address-service deployed; a weight 25 queued an hour ago, its expired lock listed by the
+    // sweeper. The sweeper's recovery write (releasing the lock) lands, then the late worker runs —
+    // finds its lock gone and ends the operation — then the sweeper's transition.
+    await deploy(stack.deps, { service: SVC, actor: 'U0ALICE', version: '1.0.1-3b7c9e1' });
+    const operationId = '00000000-0000-4000-8000-00000000b002';
+    const queued = await enqueueOperation(
+      { ...stack.deps, clock: anHourAgo, operations },
+      { verb: 'weight', service: SVC, weight: 25 },
+      { actor: 'U0ALICE', channel: 'C0RELEASES', operationId },
+    );
+    if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
+    const listed = { ...(await stack.store.getLock(SVC))!, service: SVC };
+    const reporter = recordingReporter();
+    let worker: string | undefined;
+    const sweeperOperations: OperationStore = Object.create(operations);
+    sweeperOperations.transition = async (...args) => {
+      worker = await runQueuedOperation({ ...stack.deps, operations }, queued.operation, reporter);
+      return operations.transition(...args);
+    };
+
+    // Act
+    const notice = await recoverStaleLock({ ...stack.deps, operations: sweeperOperations }, listed);
+
+    // Assess: the worker's message is the one the channel gets; the sweeper adds none.
+    const ended = await operations.getOperation(operationId, nowS());
+    expect([worker, reporter.states, notice]).toEqual(['failed', ['failed'], undefined]);
+    expect([ended?.state, ended?.result]).toEqual([
+      'failed',
+      'weight 25 on address-service did not run: its lock expired before the worker started it and the service has changed hands since; ask again',
+    ]);
+    expect(await stack.store.getLock(SVC)).toBeUndefined();
+  });
+});
