@@ -4,7 +4,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -21,6 +21,7 @@ import type {
   StartResult,
 } from '../release/operations.js';
 import type { AuditEvent, OperationLock } from '../release/types.js';
+import { grayDocumentClient } from './document-client.js';
 import {
   auditSortKey,
   heldByCondition,
@@ -58,7 +59,7 @@ export class DynamoDbOperationStore implements OperationStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = grayDocumentClient(client);
   }
 
   /** One TransactWriteItems: operation (new), lock (free/expired/ours), delivery key (unclaimed). */

@@ -6,7 +6,7 @@ import {
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,6 +17,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReleaseConflictError } from '../release/errors.js';
 import type { LockAttempt, ReleaseStore, SaveOptions } from '../release/ports.js';
 import type { AuditEvent, OperationLock, ReleaseRecord } from '../release/types.js';
+import { grayDocumentClient } from './document-client.js';
 import { dueSortKey, queryDue } from './table.js';
 
 const RELEASE_SK = 'RELEASE';
@@ -136,7 +137,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = grayDocumentClient(client);
   }
 
   /** One strongly consistent GetItem. */
