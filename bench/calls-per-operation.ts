@@ -126,15 +126,12 @@ function kubernetesFigure(calls: OperationCalls): FigureResult {
       "requests counted from the API server's request log (`counters()`, by verb and resource) and by the " +
       'counting DynamoDB client, for two warm shifts (25 %, then 20 %) that must match exactly.',
     notes:
-      reads > 1
-        ? `Before the one guarded JSON Patch of the VirtualService, \`shiftWeight\` reads both Deployments ` +
-          '(each slot that will carry traffic must exist, run its recorded version and have available pods: ' +
-          '`requireSlotReady`) and the DestinationRule (the subset must exist before a route uses it: ' +
-          '`ensureSubset`), then the VirtualService itself (`edit` reads, plans the guarded patch, patches). ' +
-          'These safety reads are deliberate (they close the "weight to a failed or missing slot" bugs found by ' +
-          'the attack tests), so the figure fails against the issue\'s "1 read + 1 write". DynamoDB: the lock ' +
-          '(`PutItem`), the record (`GetItem`), the fencing renewal before the cluster write (`UpdateItem`), ' +
-          'and the record + audit + lock release commit (`TransactWriteItems`).'
+      reads > 1 || writes !== 1
+        ? 'A warm shift reads the slots with one LIST and patches the VirtualService planned on the ' +
+          "adapter's last copy. Extra reads mean that copy was missing or stale (a 422 on its resourceVersion " +
+          'test, then a re-read), a slot was missing from the LIST (a GET by name), or the DestinationRule ' +
+          "subsets were not yet noted in the record (ensureSubset reads them once); the request log's verbs " +
+          'and resources above say which.'
         : '',
   };
 }
