@@ -8,8 +8,9 @@ import type { OperationStore } from '../../../functions/release/operations.js';
 import { type Clock, systemClock } from '../../../functions/release/ports.js';
 import { recoverStaleLock } from '../../../functions/release/recover.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
-import { type OperationReporter, runQueuedOperation } from '../../../functions/release/run-queued.js';
+import { runQueuedOperation } from '../../../functions/release/run-queued.js';
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
+import { recordingReporter } from '../../support/recording-reporter.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 const SVC = 'address-service';
@@ -19,17 +20,6 @@ const anHourAgo: Clock = { ...systemClock, now: () => Date.now() - 3_600_000 };
 
 let stack: ReleaseStack;
 let operations: DynamoDbOperationStore;
-
-/** A reporter that keeps the states it was told, in order. */
-function recordingReporter(): OperationReporter & { states: string[] } {
-  const states: string[] = [];
-  return {
-    states,
-    report: async (_operation, update) => {
-      states.push(update.state);
-    },
-  };
-}
 
 beforeEach(async () => {
   stack = await startReleaseStack(inject('dynamoEndpoint'));

@@ -10,10 +10,11 @@ import { readWeights } from '../../../functions/istio/virtual-service.js';
 import { deploy } from '../../../functions/release/deploy.js';
 import type { KubeObject } from '../../../functions/release/ports.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
-import { type OperationReporter, runQueuedOperation } from '../../../functions/release/run-queued.js';
+import { runQueuedOperation } from '../../../functions/release/run-queued.js';
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
 import { DynamoDbReleaseStore } from '../../../functions/store/dynamodb-release-store.js';
 import { createCountingDynamoDbClient, createRequestCounter } from '../../support/dynamodb-table.js';
+import { recordingReporter } from '../../support/recording-reporter.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
 
 const SVC = 'address-service';
@@ -25,17 +26,6 @@ const liveWeights = () =>
     stack.deps.config.services[0]!,
     stack.kube.getObject('virtualservices', 'happyride', 'address-service-deployment') as KubeObject,
   );
-
-/** A reporter that keeps the states it was told, in order. */
-function recordingReporter(): OperationReporter & { states: string[] } {
-  const states: string[] = [];
-  return {
-    states,
-    report: async (_operation, update) => {
-      states.push(update.state);
-    },
-  };
-}
 
 beforeEach(async () => {
   stack = await startReleaseStack(inject('dynamoEndpoint'));
