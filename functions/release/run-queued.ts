@@ -177,7 +177,9 @@ export async function runQueuedOperation(
   // The use case releases the lock on every path it owns — a done operation's commit released it with
   // the record; this covers a refusal or failure whose own release failed quietly.
   if (state !== 'succeeded') await deps.store.releaseLock(operation.service, operationId);
-  await deps.operations.transition(operationId, ['running'], state, { result }, now());
+  // A sweep between the release and this write may have ended the operation from its audit event
+  // and told the channel: then that is the ending, and reporting it again would say it twice.
+  if (!(await deps.operations.transition(operationId, ['running'], state, { result }, now()))) return state;
   await report({ state, lines: [...lines], result, ...(record ? { record } : {}) });
   return state;
 }

@@ -166,7 +166,8 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   /**
-   * One TransactWriteItems: the operation `queued` → `running` (condition on its state) and the lock
+   * One TransactWriteItems: the operation `queued` → `running` (condition on its state; its due-index
+   * key moved to the new lock end) and the lock
    * item put as `lock` (condition: held by `lock.operationId`). A failed state condition wins over a
    * failed lock one: a started operation is never reported as having lost its lock.
    */
@@ -179,10 +180,21 @@ export class DynamoDbOperationStore implements OperationStore {
               Update: {
                 TableName: this.tableName,
                 Key: operationKey(lock.operationId),
-                UpdateExpression: 'SET #state = :running, #updatedAt = :now',
+                // Its due-index key moves with the renewed lock: a late-started operation is not
+                // listed as stale while it runs within its budget.
+                UpdateExpression: 'SET #state = :running, #updatedAt = :now, #gsi1sk = :due',
                 ConditionExpression: '#state = :queued',
-                ExpressionAttributeNames: { '#state': 'state', '#updatedAt': 'updatedAt' },
-                ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':now': now },
+                ExpressionAttributeNames: {
+                  '#state': 'state',
+                  '#updatedAt': 'updatedAt',
+                  '#gsi1sk': 'gsi1sk',
+                },
+                ExpressionAttributeValues: {
+                  ':running': 'running',
+                  ':queued': 'queued',
+                  ':now': now,
+                  ':due': dueSortKey(lock.expiresAt, lock.operationId),
+                },
               },
             },
             {

@@ -9,6 +9,7 @@ import { type Clock, systemClock } from '../../../functions/release/ports.js';
 import { recoverStaleLock } from '../../../functions/release/recover.js';
 import { enqueueOperation } from '../../../functions/release/request.js';
 import { runQueuedOperation } from '../../../functions/release/run-queued.js';
+import { sweep } from '../../../functions/release/sweep.js';
 import { DynamoDbOperationStore } from '../../../functions/store/dynamodb-operation-store.js';
 import { recordingReporter } from '../../support/recording-reporter.js';
 import { type ReleaseStack, startReleaseStack } from '../../support/release-stack.js';
@@ -108,5 +109,82 @@ describe('a late start and the sweeper', () => {
       'weight 25 on address-service did not run: its lock expired before the worker started it and the service has changed hands since; ask again',
     ]);
     expect(await stack.store.getLock(SVC)).toBeUndefined();
+  });
+  it('tells the channel once when a sweep lands between a late worker’s commit and its last write', async () => {
+    // Prepare: address-service deployed; a weight 25 queued an hour ago and started late by the worker.
+    // A full sweep runs right after the worker's commit released the lock — at the real time, and an
+    // hour later (the operation then past its budget too).
+    await deploy(stack.deps, { service: SVC, actor: 'U0ALICE', version: '1.0.1-3b7c9e1' });
+    const runs: { later: number; notices: string[]; workerReports: string[]; state: string }[] = [];
+    for (const [n, later] of [3_600_000, 0].entries()) {
+      const operationId = `00000000-0000-4000-8000-00000000b10${n}`;
+      const queued = await enqueueOperation(
+        { ...stack.deps, clock: anHourAgo, operations },
+        { verb: 'weight', service: SVC, weight: n === 0 ? 25 : 30 },
+        { actor: 'U0ALICE', channel: 'C0RELEASES', operationId },
+      );
+      if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
+      const notices: string[] = [];
+      const worker: OperationStore = Object.create(operations);
+      worker.transition = async (id, from, to, fields, now) => {
+        if (from.join() === 'running') {
+          const clock: Clock = { ...systemClock, now: () => Date.now() + later };
+          const report = await sweep({ ...stack.deps, clock, operations });
+          notices.push(...report.notices.map((notice) => notice.text));
+        }
+        return operations.transition(id, from, to, fields, now);
+      };
+      const reporter = recordingReporter();
+      const state = await runQueuedOperation(
+        { ...stack.deps, operations: worker },
+        queued.operation,
+        reporter,
+      );
+      runs.push({ later, notices, workerReports: reporter.states, state });
+    }
+
+    // Assess: within its budget the sweep leaves the running operation alone; past it, the sweep ends
+    // it from the audit log and says so, and the worker does not report the ending a second time.
+    expect(runs).toEqual([
+      {
+        later: 3_600_000,
+        notices: [
+          '⚠️ address-service: the operation `weight 25` by <@U0ALICE> was left unfinished by its worker; weight 25 succeeded',
+        ],
+        workerReports: ['running'],
+        state: 'succeeded',
+      },
+      { later: 0, notices: [], workerReports: ['running', 'succeeded'], state: 'succeeded' },
+    ]);
+  });
+  it('frees a stale lock of a service gone from the configuration only while it is the lock listed', async () => {
+    // Prepare: an expired lock on retired-service (no longer configured) as the sweeper listed it;
+    // its holder then renews it. A second lock, listed and untouched, on another unconfigured service.
+    const listed = (service: string, operationId: string) => ({
+      service,
+      operationId,
+      action: 'weight',
+      summary: 'weight 5',
+      requester: 'U0ALICE',
+      since: nowS() - 600,
+      expiresAt: nowS() - 60,
+    });
+    const renewed = listed('retired-service', 'op-renewed');
+    const untouched = listed('other-retired-service', 'op-untouched');
+    for (const { service, ...lock } of [renewed, untouched])
+      await stack.store.acquireLock(service, lock, nowS());
+    const renewedTo = nowS() + 120;
+    await stack.store.renewLock('retired-service', 'op-renewed', renewedTo);
+
+    // Act
+    const notices = [
+      await recoverStaleLock({ ...stack.deps, operations }, renewed),
+      await recoverStaleLock({ ...stack.deps, operations }, untouched),
+    ];
+
+    // Assess: the renewed lock is kept, the listed one freed, and neither is announced.
+    expect(notices).toEqual([undefined, undefined]);
+    expect((await stack.store.getLock('retired-service'))?.expiresAt).toBe(renewedTo);
+    expect(await stack.store.getLock('other-retired-service')).toBeUndefined();
   });
 });
