@@ -86,6 +86,8 @@ export async function runCli(
     .option('--as <actor>', 'who is acting, for the audit log (default: your user name)')
     .option('--approve', 'approve a weight step above the max step yourself (audited)')
     .exitOverride()
+    // A missing or extra argument is followed by that command's usage line and arguments.
+    .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   const run = (action: Action) => async () => {

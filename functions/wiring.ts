@@ -83,13 +83,15 @@ export function createMetricsResolver(
   });
 }
 
+const TABLE_NAME_MISSING =
+  'GRAY_TABLE_NAME is not set: name the DynamoDB table gray keeps its records in (for the local stack, `npm run stack` prints it with the other exports)';
+
 /** The DynamoDB store on `tableName` ($GRAY_TABLE_NAME); the SDK honours $AWS_ENDPOINT_URL_DYNAMODB. */
 export function createReleaseStore(
   tableName = process.env.GRAY_TABLE_NAME,
   client = new DynamoDBClient({}),
 ): ReleaseStore {
-  if (!tableName)
-    throw new ConfigError('GRAY_TABLE_NAME is not set: name the DynamoDB table gray keeps its records in');
+  if (!tableName) throw new ConfigError(TABLE_NAME_MISSING);
   return new DynamoDbReleaseStore(client, tableName);
 }
 
@@ -98,8 +100,7 @@ export function createOperationStore(
   tableName = process.env.GRAY_TABLE_NAME,
   client = new DynamoDBClient({}),
 ): OperationStore {
-  if (!tableName)
-    throw new ConfigError('GRAY_TABLE_NAME is not set: name the DynamoDB table gray keeps its records in');
+  if (!tableName) throw new ConfigError(TABLE_NAME_MISSING);
   return new DynamoDbOperationStore(client, tableName);
 }
 

@@ -6,13 +6,14 @@
 import { InvalidInputError } from './errors.js';
 import type { Slot } from './types.js';
 
-/** Checks a slot name; throws InvalidInputError saying to type blue or green. */
-export function parseSlot(input: string): Slot {
+/**
+ * Checks a slot name; throws InvalidInputError saying to type blue or green, then `next` (by default
+ * that the slot may be left out, as deploy allows; a command that needs one passes its example).
+ */
+export function parseSlot(input: string, next = ', or leave it out for the idle slot'): Slot {
   const slot = input.trim().toLowerCase();
   if (slot === 'blue' || slot === 'green') return slot;
-  throw new InvalidInputError(
-    `slot "${input}" is not blue or green; type blue or green, or leave it out for the idle slot`,
-  );
+  throw new InvalidInputError(`slot "${input}" is not blue or green; type blue or green${next}`);
 }
 
 /** Parses a whole percent 0–100 (`25`, `"25"`, `"25%"`); throws InvalidInputError for 101, -5, 33.3, abc. */
@@ -20,7 +21,7 @@ export function parseWeight(input: number | string): number {
   const text = String(input).trim().replace(/%$/, '');
   if (!/^\d{1,3}$/.test(text) || Number(text) > 100) {
     throw new InvalidInputError(
-      `weight "${input}" must be a whole percent from 0 to 100, like /gray weight 25`,
+      `weight "${input}" must be a whole percent from 0 to 100, like /gray weight address-service 25`,
     );
   }
   return Number(text);

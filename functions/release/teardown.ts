@@ -18,7 +18,7 @@ export interface TeardownInput extends OperationInput {
  */
 export async function teardown(deps: ReleaseDeps, input: TeardownInput): Promise<OperationDone> {
   const service = findService(deps.config, input.service);
-  const slot = parseSlot(input.slot);
+  const slot = parseSlot(input.slot, `, like /gray teardown ${service.name} blue`);
   return runOperation(
     deps,
     { ...input, action: 'teardown', summary: `teardown ${slot}`, budgetSeconds: 120 },

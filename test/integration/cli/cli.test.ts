@@ -47,7 +47,12 @@ describe('gray CLI', () => {
     ],
     [['weight', 'billing', '5'], 2, 'gray: unknown service "billing"; configured services: address-service'],
     [['history', 'address-service', 'abc'], 2, 'gray: history: n "abc" must be a whole number from 1 to 100'],
-    [['weight', 'address-service', '150'], 2, 'like gray weight 25'],
+    [['weight', 'address-service', '150'], 2, 'like gray weight address-service 25'],
+    [
+      ['teardown', 'address-service', 'purple'],
+      2,
+      'gray: slot "purple" is not blue or green; type blue or green, like gray teardown address-service blue',
+    ],
     [
       ['deploy', 'address-service', 'blue', '1.0.1-3b7c9e1'],
       1,
@@ -59,6 +64,25 @@ describe('gray CLI', () => {
     expect(result.code).toBe(exit);
     expect(result.err).toContain(message);
     expect(result.err).not.toMatch(/\n\s+at /);
+    expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('follows a missing argument with the command usage (exit 2), changing nothing', async () => {
+    const result = await gray('weight', '25');
+
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      [
+        "error: missing required argument 'percent'",
+        '',
+        'Usage: gray weight [options] <service> <percent>',
+        '',
+        'send <percent> of traffic to the new slot',
+        '',
+        'Options:',
+        '  -h, --help  display help for command',
+      ].join('\n'),
+    );
     expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 

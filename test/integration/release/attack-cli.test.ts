@@ -29,7 +29,7 @@ describe('gray refuses bad command lines and changes nothing', () => {
     [
       ['weight', SVC, '101'],
       2,
-      'gray: weight "101" must be a whole percent from 0 to 100, like gray weight 25',
+      'gray: weight "101" must be a whole percent from 0 to 100, like gray weight address-service 25',
     ],
     [['weight', SVC, '33.3'], 2, 'gray: weight "33.3" must be a whole percent'],
     [['weight', SVC, 'twenty'], 2, 'gray: weight "twenty" must be a whole percent'],

@@ -140,7 +140,7 @@ describe('/gray through functions/slack.ts', () => {
     expect(reply.statusCode).toBe(200);
     expect(reply.body).toMatchObject({
       response_type: 'ephemeral',
-      text: '⚠️ weight "101" must be a whole percent from 0 to 100, like /gray weight 25',
+      text: '⚠️ weight "101" must be a whole percent from 0 to 100, like /gray weight address-service 25',
     });
     expect(stack.table.requests.total()).toBe(0);
     expect(stack.dispatcher.jobs).toEqual([]);

@@ -32,7 +32,7 @@ async function armed() {
   return { ...h, unchanged };
 }
 
-const WEIGHT_HINT = 'must be a whole percent from 0 to 100, like /gray weight 25';
+const WEIGHT_HINT = 'must be a whole percent from 0 to 100, like /gray weight address-service 25';
 
 describe('shiftWeight input', () => {
   it.each<[string, number | string]>([
@@ -119,7 +119,9 @@ describe('deploy input', () => {
       await expect(deploy(h.deps, { ...base, slot, version: V1 })).rejects.toThrow(
         `slot "${slot}" is not blue or green; type blue or green, or leave it out for the idle slot`,
       );
-      await expect(teardown(h.deps, { ...base, slot })).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(teardown(h.deps, { ...base, slot })).rejects.toThrow(
+        `slot "${slot}" is not blue or green; type blue or green, like /gray teardown address-service blue`,
+      );
       await h.unchanged();
     },
   );

@@ -40,7 +40,7 @@ describe('parseWeight', () => {
 
       expect(error).toBeInstanceOf(InvalidInputError);
       expect(error.message).toBe(
-        `weight "${input}" must be a whole percent from 0 to 100, like /gray weight 25`,
+        `weight "${input}" must be a whole percent from 0 to 100, like /gray weight address-service 25`,
       );
       expect((error as InvalidInputError).code).toBe('invalid_input');
     },

@@ -127,12 +127,15 @@ describe('parseGrayCommand', () => {
     ['weight', WEIGHT_USAGE],
     ['weight address-service', WEIGHT_USAGE],
     ['weight address-service 25 now', WEIGHT_USAGE],
-    ['weight 101', 'weight "101" must be a whole percent from 0 to 100, like /gray weight 25'],
+    [
+      'weight 101',
+      'weight "101" must be a whole percent from 0 to 100, like /gray weight address-service 25',
+    ],
     [
       'weight address-service 33.3',
-      'weight "33.3" must be a whole percent from 0 to 100, like /gray weight 25',
+      'weight "33.3" must be a whole percent from 0 to 100, like /gray weight address-service 25',
     ],
-    ['weight -5', 'weight "-5" must be a whole percent from 0 to 100, like /gray weight 25'],
+    ['weight -5', 'weight "-5" must be a whole percent from 0 to 100, like /gray weight address-service 25'],
     [
       'weight Address_Service 25',
       'weight: "Address_Service" is not a service name (lower-case letters, digits and -, like address-service); type `/gray weight [service] <0-100>`, like `/gray weight address-service 25`',
@@ -300,7 +303,7 @@ describe('parseGrayCommand', () => {
         } else {
           expect(() => parseGrayCommand(text)).toThrow(
             new InvalidInputError(
-              `weight "${n}${percent ? '%' : ''}" must be a whole percent from 0 to 100, like /gray weight 25`,
+              `weight "${n}${percent ? '%' : ''}" must be a whole percent from 0 to 100, like /gray weight address-service 25`,
             ),
           );
         }
