@@ -31,9 +31,10 @@ export function isTransactionConflict(error: unknown): boolean {
 /**
  * The document client every gray store uses on `client`: undefined values dropped from items, and a
  * transaction conflict (isTransactionConflict) retried by the SDK's own retry strategy as a transient
- * error — its attempts (4 for DynamoDB), jittered backoff and retry budget — instead of surfacing as an internal error when two operations race
- * for one service's lock (the SDK does not count it as retryable). Adds that step to `client` itself,
- * once; DynamoDB Local never reports conflicts, so tests inject them (test/support/dynamodb-fault-proxy.ts).
+ * error — its attempts (4 for DynamoDB), jittered backoff and retry budget — instead of surfacing as
+ * an internal error when two operations race for one service's lock (the SDK does not count it as
+ * retryable). Adds that step to `client` itself, once; DynamoDB Local never reports conflicts, so
+ * tests inject them (test/support/dynamodb-fault-proxy.ts).
  */
 export function grayDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   const markConflictsRetryable: DeserializeMiddleware<object, MetadataBearer> = (next) => async (args) => {

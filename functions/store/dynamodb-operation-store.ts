@@ -167,9 +167,9 @@ export class DynamoDbOperationStore implements OperationStore {
 
   /**
    * One TransactWriteItems: the operation `queued` → `running` (condition on its state; its due-index
-   * key moved to the new lock end) and the lock
-   * item put as `lock` (condition: held by `lock.operationId`). A failed state condition wins over a
-   * failed lock one: a started operation is never reported as having lost its lock.
+   * key moved to the new lock end) and the lock item put as `lock` (condition: held by
+   * `lock.operationId`). A failed state condition wins over a failed lock one: a started operation is
+   * never reported as having lost its lock.
    */
   async start(service: string, lock: OperationLock, now: number): Promise<StartResult> {
     try {
