@@ -72,8 +72,15 @@ describe('a late start and the sweeper', () => {
     const ended = await operations.getOperation(operationId, nowS());
     expect(afterRecovery).toEqual({ holder: operationId, otherTook: false });
     expect([state, ended?.state]).toEqual(['succeeded', 'succeeded']);
+    // The rollout's progress lines are 'running' reports; the ending is reported once, last.
+    expect(reporter.states.filter((s) => s !== 'running')).toEqual(['succeeded']);
     expect(reporter.states.at(-1)).toBe('succeeded');
-    expect((await stack.store.get(SVC))?.slots.green?.version).toBe('1.0.1-3b7c9e1');
+    const record = await stack.store.get(SVC);
+    expect([record?.slots.green?.version, record?.slots.green?.status, record?.weights]).toEqual([
+      '1.0.1-3b7c9e1',
+      'ready',
+      { blue: 100, green: 0 },
+    ]);
     expect(await stack.store.getLock(SVC)).toBeUndefined();
   });
 

@@ -77,7 +77,12 @@ describe('a write that meets a transaction in progress', () => {
     expect(result).toEqual({ kind: 'queued' });
     expect(seenSince(from)).toEqual(['TransactWriteItems!', 'TransactWriteItems']);
     expect((await operations.getOperation('op-1', NOW))?.state).toBe('queued');
-    expect((await store.getLock(SVC))?.operationId).toBe('op-1');
+    expect(await store.getLock(SVC)).toEqual(lock('op-1'));
+    // The delivery key went in with it: the same command again is a duplicate of op-1.
+    expect(await operations.enqueue(operation('op-1b'), lock('op-1b'), 'command:T1', NOW)).toEqual({
+      kind: 'duplicate',
+      operationId: 'op-1',
+    });
   });
 
   it('takes the lock once the conflict clears: a single-item write is sent again', async () => {
