@@ -14,10 +14,11 @@ import { abortCanary, pauseCanary, resumeCanary } from './release/canary/control
 import { startCanary } from './release/canary/start.js';
 import type { ReleaseDeps } from './release/context.js';
 import { parseDuration } from './release/duration.js';
-import { InvalidInputError, toGrayError } from './release/errors.js';
+import { ConfigError, InvalidInputError, toGrayError } from './release/errors.js';
 import * as release from './release/index.js';
+import type { ReleaseStore } from './release/ports.js';
 import { sweep } from './release/sweep.js';
-import { createOperationStore, createReleaseDeps } from './wiring.js';
+import { createOperationStore, createReleaseDeps, createReleaseStore } from './wiring.js';
 
 /** Where CLI output goes (tests capture it). */
 export interface CliIo {
@@ -45,7 +46,7 @@ function parseRoute(service: string, kind: string, spec?: string) {
   }
   if (kind === 'users' && spec) return { service, users: spec.split(',').filter(Boolean) };
   throw new InvalidInputError(
-    'route: type `route <svc> header <name>=<value>`, `route <svc> users <id,…>` or `route <svc> off`',
+    `route: type \`gray route ${service} header <name>=<value>\`, \`gray route ${service} users <id,…>\` or \`gray route ${service} off\`, like \`gray route ${service} header x-latest-version=true\``,
   );
 }
 
@@ -58,6 +59,23 @@ function parseCliCanaryArgs(service: string, words: string[]) {
     throw new InvalidInputError(
       `${error.message}; type \`gray canary ${service} [steps 1,5,25,50,100] [every 5m]\` or \`gray canary ${service} pause|resume|abort\``,
     );
+  }
+}
+
+/**
+ * The release store from the environment, or, when it is not configured (no $GRAY_TABLE_NAME), a store
+ * whose every method rejects with that ConfigError: the use cases check their arguments before they
+ * touch the store, so a mistyped command gets its usage hint (exit 2) rather than the table message.
+ */
+function releaseStoreOrDeferredError(): ReleaseStore {
+  try {
+    return createReleaseStore();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return new Proxy({} as ReleaseStore, {
+      // `then` stays undefined so the store is never taken for a promise.
+      get: (_target, property) => (property === 'then' ? undefined : () => Promise.reject(error)),
+    });
   }
 }
 
@@ -95,6 +113,7 @@ export async function runCli(
     const config = loadGrayConfig(options.config);
     let deps = createReleaseDeps(config, {
       ...base,
+      store: base?.store ?? releaseStoreOrDeferredError(),
       access: {
         ...(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
         ...(options.context ? { context: options.context } : {}),

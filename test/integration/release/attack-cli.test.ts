@@ -49,14 +49,14 @@ describe('gray refuses bad command lines and changes nothing', () => {
     [
       ['route', SVC, 'header', 'x-latest-version'],
       2,
-      'gray: route: type `route <svc> header <name>=<value>`',
+      'gray: route: type `gray route address-service header <name>=<value>`, `gray route address-service users <id,…>` or `gray route address-service off`, like `gray route address-service header x-latest-version=true`',
     ],
     [['route', SVC, 'header', '=true'], 2, 'gray: header name "" is not usable'],
     [['route', SVC, 'header', 'x-a= true'], 2, 'gray: header value " true" must be 1–256 visible characters'],
     [['route', SVC, 'header', 'x-a=ü'], 2, 'gray: header value "ü" must be 1–256 visible characters'],
     [['route', SVC, 'users', ',,'], 2, 'gray: users: give 1 to 50 user ids separated by commas'],
     [['weight', SVC, '-5'], 2, 'gray: weight "-5" must be a whole percent from 0 to 100'],
-    [['route', SVC, 'OFF'], 2, 'gray: route: type `route <svc> header <name>=<value>`'],
+    [['route', SVC, 'OFF'], 2, 'gray: route: type `gray route address-service header <name>=<value>`'],
     [['teardown', SVC, 'bluе'], 2, 'gray: slot "bluе" is not blue or green'],
     [
       ['history', SVC, 'abc'],
