@@ -1,7 +1,7 @@
 import { describeCanary } from '../release/canary/progress.js';
 import { clockTime } from '../release/context.js';
 import type { ReleaseStatus } from '../release/status.js';
-import { type AuditEvent, SLOTS } from '../release/types.js';
+import { type AuditEvent, describeSnapshot, SLOTS } from '../release/types.js';
 
 const bar = (percent: number): string => {
   const filled = Math.round(percent / 5);
@@ -44,14 +44,14 @@ export function renderStatusText(status: ReleaseStatus): string {
   return lines.join('\n');
 }
 
-/** Renders audit events, newest first, one line each. */
+/** Renders audit events, newest first, one line each: when, who, what, and how it ended (the slots' versions and weights and the header route after a success, the reason otherwise). */
 export function renderHistoryText(service: string, events: AuditEvent[]): string {
   if (events.length === 0) return `${service}: no history yet`;
   return events
     .map((e) => {
       const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
-      const weights = e.after ? ` → blue ${e.after.weights.blue}/green ${e.after.weights.green}` : '';
-      return `${when}  ${e.actor.padEnd(12)} ${e.summary.padEnd(30)} ${e.result}${e.result === 'succeeded' ? weights : `: ${e.reason ?? ''}`}`;
+      const after = e.after ? ` → ${describeSnapshot(e.after)}` : '';
+      return `${when}  ${e.actor.padEnd(12)} ${e.summary.padEnd(30)} ${e.result}${e.result === 'succeeded' ? after : `: ${e.reason ?? ''}`}`;
     })
     .join('\n');
 }

@@ -5,16 +5,10 @@ import { type OperationDone, type OperationInput, type ReleaseDeps, runOperation
 import { InvalidInputError } from './errors.js';
 import { awaitChecks, ensureSubset, requireRecordedReady, requireSlotReady } from './readiness.js';
 import { virtualServiceRef } from './refs.js';
-import { type HeaderRoute, otherSlot } from './types.js';
+import { describeHeaderRoute, type HeaderRoute, otherSlot } from './types.js';
 
 /** Input of setHeaderRoute: one header value, or a user cohort on the service's `userHeader`. */
 export type HeaderRouteInput = OperationInput & ({ header: string; value: string } | { users: string[] });
-
-function describe(route: HeaderRoute): string {
-  return route.values.length === 1
-    ? `${route.header}=${route.values[0]}`
-    : `${route.header} in (${route.values.join(', ')})`;
-}
 
 /**
  * setHeaderRoute(service, header=value | users): adds or replaces gray's named header route, placed
@@ -46,7 +40,7 @@ export async function setHeaderRoute(deps: ReleaseDeps, input: HeaderRouteInput)
     await ctx.cluster.edit(virtualServiceRef(service), planHeaderRoute(service, route));
     ctx.draft.headerRoute = route;
     if (ctx.draft.phase === 'stable' || ctx.draft.phase === 'rolled-back') ctx.draft.phase = 'ready';
-    return `${service.name}: requests with ${describe(route)} go to ${target} (${state.version}); the rest follow the weights`;
+    return `${service.name}: requests with ${describeHeaderRoute(route)} go to ${target} (${state.version}); the rest follow the weights`;
   });
 }
 

@@ -157,3 +157,30 @@ export function snapshotOf(record: ReleaseRecord): ReleaseSnapshot {
     phase: record.phase,
   };
 }
+
+/**
+ * A header route in words: `x-latest-version=true` for one value, `x-user in (u1, u2)` for a cohort
+ * (at most `maxValues` values named, then `+N more`).
+ */
+export function describeHeaderRoute(route: HeaderRoute, maxValues = Number.POSITIVE_INFINITY): string {
+  if (route.values.length === 1) return `${route.header}=${route.values[0]}`;
+  const named = route.values.slice(0, maxValues);
+  const more = route.values.length - named.length;
+  return `${route.header} in (${named.join(', ')}${more > 0 ? `, +${more} more` : ''})`;
+}
+
+/**
+ * An audit snapshot in one line, for history: each slot's version (if it has one) and weight in
+ * percent, then the header route and its slot, e.g.
+ * `blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-latest-version=true → green`.
+ */
+export function describeSnapshot(snapshot: ReleaseSnapshot): string {
+  const slots = SLOTS.map((slot) => {
+    const version = snapshot.versions[slot];
+    return `${slot}${version ? ` ${version}` : ''} ${snapshot.weights[slot]}`;
+  }).join(' / ');
+  const route = snapshot.headerRoute
+    ? `; ${describeHeaderRoute(snapshot.headerRoute, 5)} → ${snapshot.headerRoute.slot}`
+    : '';
+  return `${slots}${route}`;
+}

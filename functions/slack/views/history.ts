@@ -1,18 +1,16 @@
 import type { KnownBlock } from '@slack/types';
-import type { AuditEvent } from '../../release/types.js';
+import { type AuditEvent, describeSnapshot } from '../../release/types.js';
+import { escapeText } from './blocks.js';
 
 const RESULT_EMOJI: Record<AuditEvent['result'], string> = { succeeded: '✅', failed: '❌', refused: '⛔' };
 
-/** `/gray history <svc> [n]`: one context line per audit event, newest first (≤ 50 blocks). */
+/** `/gray history <svc> [n]`: one context line per audit event, newest first (≤ 50 blocks); a success shows the slots' versions and weights and the header route after it. */
 export function renderHistory(service: string, events: AuditEvent[]): { text: string; blocks: KnownBlock[] } {
   if (events.length === 0) return { text: `${service}: no history yet`, blocks: [] };
   const lines = events.slice(0, 48).map((e) => {
     const when = `<!date^${Math.floor(e.at / 1000)}^{date_short_pretty} {time}|${new Date(e.at).toISOString()}>`;
-    const after =
-      e.result === 'succeeded' && e.after
-        ? ` → blue ${e.after.weights.blue} / green ${e.after.weights.green}`
-        : '';
-    const why = e.result === 'succeeded' ? '' : `: ${(e.reason ?? '').slice(0, 300)}`;
+    const after = e.result === 'succeeded' && e.after ? ` → ${escapeText(describeSnapshot(e.after))}` : '';
+    const why = e.result === 'succeeded' ? '' : `: ${escapeText((e.reason ?? '').slice(0, 300))}`;
     return `${RESULT_EMOJI[e.result]} ${when} <@${e.actor}> \`${e.summary}\`${after}${why}`;
   });
   return {

@@ -69,8 +69,10 @@ describe('command jobs', () => {
     const line = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
     expect(stack.slack.responses(`cmd-${stack.lastCommand()}`)[0]?.blocks).toEqual([
       { type: 'header', text: { type: 'plain_text', text: 'address-service history' } },
-      line(`✅ ${when(events[0]!.at)} <@U0ALICE> \`deploy green 1.0.1-3b7c9e1\` → blue 100 / green 0`),
-      line(`✅ ${when(events[1]!.at)} <@U0ALICE> \`adopt live state\` → blue 100 / green 0`),
+      line(
+        `✅ ${when(events[0]!.at)} <@U0ALICE> \`deploy green 1.0.1-3b7c9e1\` → blue 1.0.0-fe220c2 100 / green 1.0.1-3b7c9e1 0`,
+      ),
+      line(`✅ ${when(events[1]!.at)} <@U0ALICE> \`adopt live state\` → blue 1.0.0-fe220c2 100 / green 0`),
     ]);
   });
 

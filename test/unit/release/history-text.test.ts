@@ -1,0 +1,107 @@
+// History lines, CLI and Slack: a success says where it left the release — each slot's version and
+// weight, and the header route with its value and slot — so a deploy to the idle slot and a header
+// route read whole from the history alone.
+import { describe, expect, it } from 'vitest';
+import { renderHistoryText } from '../../../functions/cli/format.js';
+import { type AuditEvent, describeSnapshot, type ReleaseSnapshot } from '../../../functions/release/types.js';
+import { renderHistory } from '../../../functions/slack/views/history.js';
+
+const AT = Date.UTC(2026, 10, 30, 9, 15, 0);
+
+const canaryRouted: ReleaseSnapshot = {
+  live: 'blue',
+  weights: { blue: 75, green: 25 },
+  versions: { blue: '1.3.0-abc1234', green: '1.4.0-fe220c2' },
+  headerRoute: { header: 'x-latest-version', values: ['true'], slot: 'green' },
+  phase: 'shifting',
+};
+
+const event = (overrides: Partial<AuditEvent>): AuditEvent => ({
+  service: 'address-service',
+  at: AT,
+  id: 'e1',
+  actor: 'alice',
+  action: 'route',
+  summary: 'route header x-latest-version',
+  result: 'succeeded',
+  after: canaryRouted,
+  ...overrides,
+});
+
+describe('describeSnapshot', () => {
+  it('names each slot with its version and weight, then the header route and its slot', () => {
+    expect(describeSnapshot(canaryRouted)).toBe(
+      'blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-latest-version=true → green',
+    );
+  });
+
+  it('leaves out the version of a slot that has none, and the route when there is none', () => {
+    expect(
+      describeSnapshot({
+        live: 'blue',
+        weights: { blue: 100, green: 0 },
+        versions: { blue: '1.0.0-fe220c2' },
+        phase: 'stable',
+      }),
+    ).toBe('blue 1.0.0-fe220c2 100 / green 0');
+  });
+
+  it('names at most five users of a cohort and counts the rest', () => {
+    const route = {
+      header: 'x-user',
+      values: ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'],
+      slot: 'green' as const,
+    };
+    expect(describeSnapshot({ ...canaryRouted, headerRoute: route })).toBe(
+      'blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-user in (u1, u2, u3, u4, u5, +2 more) → green',
+    );
+  });
+});
+
+describe('history lines', () => {
+  it('gray history: a success shows the release after it, a refusal its reason', () => {
+    const refused = event({
+      id: 'e2',
+      action: 'weight',
+      summary: 'weight 90',
+      result: 'refused',
+      reason: 'busy',
+    });
+    expect(renderHistoryText('address-service', [event({}), refused])).toBe(
+      [
+        '2026-11-30 09:15:00  alice        route header x-latest-version  succeeded → blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-latest-version=true → green',
+        '2026-11-30 09:15:00  alice        weight 90                      refused: busy',
+      ].join('\n'),
+    );
+  });
+
+  it('/gray history: the same line in mrkdwn, with the header value and the reason escaped', () => {
+    const odd = {
+      ...canaryRouted,
+      headerRoute: { header: 'x-v', values: ['a<b>&c'], slot: 'green' as const },
+    };
+    const failed = event({ id: 'e2', result: 'failed', reason: 'the <VirtualService> was gone' });
+    const { blocks } = renderHistory('address-service', [event({ after: odd }), failed]);
+    const when = `<!date^${AT / 1000}^{date_short_pretty} {time}|2026-11-30T09:15:00.000Z>`;
+    expect(blocks.slice(1)).toEqual([
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `✅ ${when} <@alice> \`route header x-latest-version\` → blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-v=a&lt;b&gt;&amp;c → green`,
+          },
+        ],
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `❌ ${when} <@alice> \`route header x-latest-version\`: the &lt;VirtualService&gt; was gone`,
+          },
+        ],
+      },
+    ]);
+  });
+});
