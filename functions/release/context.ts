@@ -237,7 +237,8 @@ export async function runOperation(
     },
     checkpoint: async () => {
       draft.version = savedVersion + 1;
-      await deps.store.save(structuredClone(draft), savedVersion);
+      // Only while the lock is still ours: past its lease another operation may have read the record.
+      await deps.store.save(structuredClone(draft), savedVersion, { heldBy: operationId });
       savedVersion = draft.version;
     },
   };

@@ -95,6 +95,12 @@ export interface SaveOptions {
    * its lock meanwhile keeps it and the recovery writes nothing.
    */
   lockExpiresAt?: number;
+  /**
+   * Writes only while the operation with this id holds the service lock (checked in the same
+   * transaction): a mid-operation checkpoint of an operation that ran past its lease and lost the
+   * lock writes nothing over the new holder. Implied by `releaseLock`.
+   */
+  heldBy?: string;
 }
 
 /** The release record, the per-service lock and the audit log. Record writes are conditional on `version`. */

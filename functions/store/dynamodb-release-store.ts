@@ -124,6 +124,12 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
+/** True when a cancelled transaction failed the condition of its last item (the lock check of a save). */
+function lastConditionFailed(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  return error.CancellationReasons?.at(-1)?.Code === 'ConditionalCheckFailed';
+}
+
 /**
  * ReleaseStore on one DynamoDB table (layout: functions/store/table.ts). Every record write is
  * conditional on `version` (expression attribute names always); a record change and its audit event
@@ -169,8 +175,9 @@ export class DynamoDbReleaseStore implements ReleaseStore {
   }
 
   /**
-   * Conditional PutItem, or one TransactWriteItems with the audit event and the lock release.
-   * Throws ReleaseConflictError when the version (or the lock holder) is not as expected.
+   * Conditional PutItem, or one TransactWriteItems with the audit event, the lock release or the
+   * check that the lock is still held (`heldBy`). Throws ReleaseConflictError when the version (or
+   * the lock holder) is not as expected; its message says so when it was the lock.
    */
   async save(
     record: ReleaseRecord,
@@ -190,8 +197,11 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
     const { audit, releaseLock, lockExpiresAt } = options;
+    // `releaseLock` already makes the lock item's Put conditional on the holder; an item may appear
+    // only once in a transaction, so the separate check is for a save that keeps the lock.
+    const heldBy = releaseLock === undefined ? options.heldBy : undefined;
     try {
-      if (!audit && releaseLock === undefined) {
+      if (!audit && releaseLock === undefined && heldBy === undefined) {
         await this.doc.send(
           new PutCommand({ TableName: this.tableName, Item: releaseItem(record), ...condition }),
         );
@@ -224,10 +234,27 @@ export class DynamoDbReleaseStore implements ReleaseStore {
                   },
                 ]
               : []),
+            ...(heldBy !== undefined
+              ? [
+                  {
+                    ConditionCheck: {
+                      TableName: this.tableName,
+                      Key: { pk: servicePartition(record.service), sk: LOCK_SK },
+                      ...heldByCondition(heldBy),
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
     } catch (error) {
+      if (heldBy !== undefined && lastConditionFailed(error)) {
+        throw new ReleaseConflictError(
+          `${record.service}: this operation no longer holds the service lock (it ran past its time budget and another operation took over), so it recorded nothing more — check /gray status ${record.service}`,
+          { cause: error },
+        );
+      }
       if (isConditionFailure(error)) {
         const expected = expectedVersion === undefined ? 'no record yet' : `version ${expectedVersion}`;
         throw new ReleaseConflictError(

@@ -77,6 +77,34 @@ describe('DynamoDbReleaseStore', () => {
     expect(table.requests.snapshot()).toEqual({ TransactWriteItems: 2, GetItem: 3, Query: 2 });
   });
 
+  it('saves a checkpoint (heldBy) only while the lock is still that operation’s, and keeps the lock', async () => {
+    await store.save(record('svc-h', 1), undefined);
+    expect(await store.acquireLock('svc-h', lock('op-1', 1000), 1000)).toEqual({ acquired: true });
+    // op-1 ran past its lease: op-2 took the expired lock and read the record at version 1.
+    expect(await store.acquireLock('svc-h', lock('op-2', 1200), 1200)).toEqual({ acquired: true });
+
+    await expect(
+      store.save(record('svc-h', 2, { phase: 'deploying' }), 1, { heldBy: 'op-1' }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        'svc-h: this operation no longer holds the service lock (it ran past its time budget and another operation took over), so it recorded nothing more — check /gray status svc-h',
+    });
+    expect(await store.get('svc-h')).toMatchObject({ version: 1, phase: 'stable' });
+
+    table.requests.reset();
+    await store.save(record('svc-h', 2, { phase: 'deploying' }), 1, { heldBy: 'op-2' });
+    expect(table.requests.snapshot()).toEqual({ TransactWriteItems: 1 });
+    expect(await store.get('svc-h')).toMatchObject({ version: 2, phase: 'deploying' });
+    expect(await store.getLock('svc-h')).toEqual(lock('op-2', 1200));
+    // A version conflict under a held lock is still the version's message.
+    await expect(store.save(record('svc-h', 2), 1, { heldBy: 'op-2' })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'the release record changed under this operation (expected version 1)',
+      ),
+    });
+  });
+
   it('refuses a held lock and returns the holder, but takes an expired one or its own', async () => {
     expect(await store.acquireLock('svc-c', lock('op-1', 1000), 1000)).toEqual({ acquired: true });
 

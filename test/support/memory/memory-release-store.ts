@@ -35,7 +35,8 @@ export class MemoryReleaseStore implements ReleaseStore {
     if (
       (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) ||
       (options.releaseLock !== undefined && lock?.operationId !== options.releaseLock) ||
-      (options.lockExpiresAt !== undefined && lock?.expiresAt !== options.lockExpiresAt)
+      (options.lockExpiresAt !== undefined && lock?.expiresAt !== options.lockExpiresAt) ||
+      (options.heldBy !== undefined && lock?.operationId !== options.heldBy)
     ) {
       throw new ReleaseConflictError(`${record.service}: the release record changed under this operation`);
     }
