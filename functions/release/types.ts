@@ -171,7 +171,7 @@ export function describeHeaderRoute(route: HeaderRoute, maxValues = Number.POSIT
 
 /**
  * An audit snapshot in one line, for history: each slot's version (if it has one) and weight in
- * percent, then the header route and its slot, e.g.
+ * percent, then the header route and its slot (at most five values, each cut to 40 characters), e.g.
  * `blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-latest-version=true → green`.
  */
 export function describeSnapshot(snapshot: ReleaseSnapshot): string {
@@ -179,8 +179,10 @@ export function describeSnapshot(snapshot: ReleaseSnapshot): string {
     const version = snapshot.versions[slot];
     return `${slot}${version ? ` ${version}` : ''} ${snapshot.weights[slot]}`;
   }).join(' / ');
-  const route = snapshot.headerRoute
-    ? `; ${describeHeaderRoute(snapshot.headerRoute, 5)} → ${snapshot.headerRoute.slot}`
-    : '';
-  return `${slots}${route}`;
+  const route = snapshot.headerRoute && {
+    ...snapshot.headerRoute,
+    values: snapshot.headerRoute.values.map((v) => (v.length > 40 ? `${v.slice(0, 39)}…` : v)),
+  };
+  const routed = route ? `; ${describeHeaderRoute(route, 5)} → ${route.slot}` : '';
+  return `${slots}${routed}`;
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { type AuditEvent, describeSnapshot } from '../../release/types.js';
-import { escapeText } from './blocks.js';
+import { code, escapeKeepingMentions, escapeText, LIMITS, mention, truncate } from './blocks.js';
 
 const RESULT_EMOJI: Record<AuditEvent['result'], string> = { succeeded: '✅', failed: '❌', refused: '⛔' };
 
@@ -10,8 +10,8 @@ export function renderHistory(service: string, events: AuditEvent[]): { text: st
   const lines = events.slice(0, 48).map((e) => {
     const when = `<!date^${Math.floor(e.at / 1000)}^{date_short_pretty} {time}|${new Date(e.at).toISOString()}>`;
     const after = e.result === 'succeeded' && e.after ? ` → ${escapeText(describeSnapshot(e.after))}` : '';
-    const why = e.result === 'succeeded' ? '' : `: ${escapeText((e.reason ?? '').slice(0, 300))}`;
-    return `${RESULT_EMOJI[e.result]} ${when} <@${e.actor}> \`${e.summary}\`${after}${why}`;
+    const why = e.result === 'succeeded' ? '' : `: ${escapeKeepingMentions(truncate(e.reason ?? '', 300))}`;
+    return `${RESULT_EMOJI[e.result]} ${when} ${mention(e.actor)} ${code(e.summary)}${after}${why}`;
   });
   return {
     text: `${service}: last ${lines.length} events`,
@@ -20,7 +20,7 @@ export function renderHistory(service: string, events: AuditEvent[]): { text: st
       ...lines.map(
         (line): KnownBlock => ({
           type: 'context',
-          elements: [{ type: 'mrkdwn', text: line.slice(0, 3000) }],
+          elements: [{ type: 'mrkdwn', text: truncate(line, LIMITS.sectionText) }],
         }),
       ),
     ],

@@ -75,33 +75,42 @@ describe('history lines', () => {
     );
   });
 
-  it('/gray history: the same line in mrkdwn, with the header value and the reason escaped', () => {
+  it('/gray history: the same line in mrkdwn, the header value escaped, gray’s own mentions kept', async () => {
     const odd = {
       ...canaryRouted,
       headerRoute: { header: 'x-v', values: ['a<b>&c'], slot: 'green' as const },
     };
-    const failed = event({ id: 'e2', result: 'failed', reason: 'the <VirtualService> was gone' });
-    const { blocks } = renderHistory('address-service', [event({ after: odd }), failed]);
+    const refused = event({
+      id: 'e2',
+      actor: 'U0MALLORY',
+      summary: 'weight `90`',
+      result: 'refused',
+      reason: "<@U0MALLORY> is not in address-service's allowedUsers; ask one of <@U0APPROVER> (<!channel>)",
+    });
+    const { blocks } = renderHistory('address-service', [event({ after: odd }), refused]);
     const when = `<!date^${AT / 1000}^{date_short_pretty} {time}|2026-11-30T09:15:00.000Z>`;
+    const line = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
     expect(blocks.slice(1)).toEqual([
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `✅ ${when} <@alice> \`route header x-latest-version\` → blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-v=a&lt;b&gt;&amp;c → green`,
-          },
-        ],
-      },
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `❌ ${when} <@alice> \`route header x-latest-version\`: the &lt;VirtualService&gt; was gone`,
-          },
-        ],
-      },
+      // A CLI actor is plain text, not a broken mention.
+      line(
+        `✅ ${when} alice \`route header x-latest-version\` → blue 1.3.0-abc1234 75 / green 1.4.0-fe220c2 25; x-v=a&lt;b&gt;&amp;c → green`,
+      ),
+      line(
+        `⛔ ${when} <@U0MALLORY> \`weight ˋ90ˋ\`: <@U0MALLORY> is not in address-service's allowedUsers; ask one of <@U0APPROVER> (&lt;!channel&gt;)`,
+      ),
     ]);
+  });
+
+  it('/gray history: a long cohort is cut per value and the line keeps its target slot', () => {
+    const values = Array.from({ length: 9 }, (_, i) => `${'<'.repeat(250)}${i}`);
+    const after = { ...canaryRouted, headerRoute: { header: 'x-user', values, slot: 'green' as const } };
+    const text = (
+      renderHistory('address-service', [event({ after })]).blocks[1] as { elements: { text: string }[] }
+    ).elements[0]!.text;
+    const cut = `${'&lt;'.repeat(39)}…`;
+    expect(text.endsWith(`; x-user in (${[cut, cut, cut, cut, cut].join(', ')}, +4 more) → green`)).toBe(
+      true,
+    );
+    expect(text.length).toBeLessThanOrEqual(3000);
   });
 });
