@@ -169,9 +169,9 @@ export async function runOperation(
   const read = readAhead(deps.store, service.name);
   const attempt = await takeServiceLock(deps.store, service.name, lock, startedAt);
   let record: ReleaseRecord | undefined;
-  /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
-  const endUnchanged = async (result: AuditResult, error: unknown) => {
-    await deps.store.appendAudit({
+  /** Appends the operation's audit event alone: no record write, no lock needed. */
+  const auditOnly = (result: AuditResult, reason: string) =>
+    deps.store.appendAudit({
       service: service.name,
       at: deps.clock.now(),
       id: (deps.newId ?? randomUUID)(),
@@ -179,9 +179,12 @@ export async function runOperation(
       action: input.action,
       summary: input.summary,
       result,
-      reason: error instanceof Error ? error.message : String(error),
+      reason,
       operationId,
     });
+  /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
+  const endUnchanged = async (result: AuditResult, error: unknown) => {
+    await auditOnly(result, error instanceof Error ? error.message : String(error));
     await deps.store.releaseLock(service.name, operationId, record?.version);
   };
   try {
@@ -272,10 +275,15 @@ export async function runOperation(
     const { channel: _c1, ...before } = record;
     const { channel: _c2, ...after } = draft;
     try {
+      const reason = error instanceof Error ? error.message : String(error);
       if (JSON.stringify(before) === JSON.stringify(after)) {
         await endUnchanged(refused ? 'refused' : 'failed', error);
       } else {
-        await finish(refused ? 'refused' : 'failed', error instanceof Error ? error.message : String(error));
+        // A commit that fails (the lock lost, the store down) writes nothing: the history still tells.
+        await finish(refused ? 'refused' : 'failed', reason).catch(async (commitError: unknown) => {
+          await auditOnly(refused ? 'refused' : 'failed', reason).catch(() => undefined);
+          throw commitError;
+        });
       }
     } catch (recordError) {
       // The original error matters more to the user; the record is reconciled from the cluster later.
@@ -283,7 +291,15 @@ export async function runOperation(
     }
     throw error;
   }
-  const final = await finish('succeeded', message);
+  let final: ReleaseRecord;
+  try {
+    final = await finish('succeeded', message);
+  } catch (commitError) {
+    // The change is in the cluster but not in the record (the sweeper reports the drift): say both.
+    const why = commitError instanceof Error ? commitError.message : String(commitError);
+    await auditOnly('failed', `${message}; but the record was not written: ${why}`).catch(() => undefined);
+    throw commitError;
+  }
   return { kind: 'done', service: service.name, operationId, message, record: final };
 }
 

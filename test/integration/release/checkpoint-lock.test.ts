@@ -19,7 +19,7 @@ beforeEach(async () => {
 afterEach(() => stack.close());
 
 describe('a deploy that lost its lock before its checkpoint', () => {
-  it('records nothing, changes no Deployment and leaves the new holder its lock', async () => {
+  it('writes nothing to the record, changes no Deployment, leaves the new holder its lock and tells the history', async () => {
     const recordBefore = await stack.store.get(SVC);
     const historyBefore = await stack.store.history(SVC, 10);
     let newHolder: OperationLock | undefined;
@@ -56,7 +56,17 @@ describe('a deploy that lost its lock before its checkpoint', () => {
     });
 
     expect(await stack.store.get(SVC)).toEqual(recordBefore);
-    expect(await stack.store.history(SVC, 10)).toEqual(historyBefore);
+    // The history still tells: the failed deploy, appended on its own (no record write, no lock).
+    const [failed, ...earlier] = await stack.store.history(SVC, 10);
+    expect(earlier).toEqual(historyBefore);
+    expect(failed).toMatchObject({
+      actor: 'U0ALICE',
+      action: 'deploy',
+      summary: 'deploy 1.0.2-4c8d0f2',
+      result: 'failed',
+      reason:
+        'address-service: this operation no longer holds the service lock (it ran past its time budget and another operation took over), so it recorded nothing more — check /gray status address-service',
+    });
     expect(await stack.store.getLock(SVC)).toEqual(newHolder);
     const writes = stack.kube.requests.filter((r) => !['get', 'list', 'watch'].includes(r.verb ?? ''));
     expect(writes).toEqual([]);

@@ -32,11 +32,20 @@ export class MemoryReleaseStore implements ReleaseStore {
     this.saves++;
     const current = this.records.get(record.service);
     const lock = this.locks.get(record.service);
+    // As DynamoDB: `heldBy` is its own check only when the save keeps the lock, and says so.
+    if (
+      options.releaseLock === undefined &&
+      options.heldBy !== undefined &&
+      lock?.operationId !== options.heldBy
+    ) {
+      throw new ReleaseConflictError(
+        `${record.service}: this operation no longer holds the service lock (it ran past its time budget and another operation took over), so it recorded nothing more — check /gray status ${record.service}`,
+      );
+    }
     if (
       (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) ||
       (options.releaseLock !== undefined && lock?.operationId !== options.releaseLock) ||
-      (options.lockExpiresAt !== undefined && lock?.expiresAt !== options.lockExpiresAt) ||
-      (options.heldBy !== undefined && lock?.operationId !== options.heldBy)
+      (options.lockExpiresAt !== undefined && lock?.expiresAt !== options.lockExpiresAt)
     ) {
       throw new ReleaseConflictError(`${record.service}: the release record changed under this operation`);
     }

@@ -97,4 +97,54 @@ describe('lock lease', () => {
     );
     expect(writes()).toBe(before);
   });
+
+  it('a commit that finds the lock taken over writes no record but still tells the history', async () => {
+    const h = await harness();
+    const recordBefore = await h.store.get('address-service');
+
+    const run = runOperation(
+      h.deps,
+      { ...base, action: 'test', summary: 'slow', budgetSeconds: 120 },
+      async (ctx) => {
+        await ctx.cluster.edit(VS, touch('applied'));
+        // After its last write the operation stalls past its lease; U0BOB's weight 5 takes the lock.
+        h.clock.advance(121_000);
+        const now = Math.floor(h.clock.now() / 1000);
+        const next = {
+          operationId: 'op-next',
+          action: 'weight',
+          summary: 'weight 5',
+          requester: 'U0BOB',
+          since: now,
+          expiresAt: now + 120,
+        };
+        await h.store.acquireLock('address-service', next, now);
+        ctx.draft.phase = 'ready';
+        return 'slow: applied';
+      },
+    );
+
+    await expect(run).rejects.toMatchObject({ code: 'conflict' });
+    expect(await h.store.get('address-service')).toEqual(recordBefore);
+    expect((await h.store.getLock('address-service'))?.operationId).toBe('op-next');
+    expect((await h.store.history('address-service', 1))[0]).toMatchObject({
+      action: 'test',
+      summary: 'slow',
+      result: 'failed',
+      reason:
+        'slow: applied; but the record was not written: address-service: the release record changed under this operation',
+    });
+  });
+
+  it('the in-memory store refuses a checkpoint without the lock as DynamoDB does, with its message', async () => {
+    const h = await harness();
+    const record = (await h.store.get('address-service'))!;
+
+    await expect(
+      h.store.save({ ...record, version: record.version + 1 }, record.version, { heldBy: 'op-gone' }),
+    ).rejects.toThrow(
+      'address-service: this operation no longer holds the service lock (it ran past its time budget and another operation took over), so it recorded nothing more — check /gray status address-service',
+    );
+    expect(await h.store.get('address-service')).toEqual(record);
+  });
 });
