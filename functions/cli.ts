@@ -45,8 +45,9 @@ function parseRoute(service: string, kind: string, spec?: string) {
     return { service, header: spec.slice(0, at), value: spec.slice(at + 1) };
   }
   if (kind === 'users' && spec) return { service, users: spec.split(',').filter(Boolean) };
+  const word = ['header', 'users', 'off'].includes(kind) ? '' : `"${kind}" is not header, users or off; `;
   throw new InvalidInputError(
-    `route: type \`gray route ${service} header <name>=<value>\`, \`gray route ${service} users <id,…>\` or \`gray route ${service} off\`, like \`gray route ${service} header x-latest-version=true\``,
+    `route: ${word}type \`gray route ${service} header <name>=<value>\`, \`gray route ${service} users <id,…>\` or \`gray route ${service} off\`, like \`gray route ${service} header x-latest-version=true\``,
   );
 }
 
@@ -79,6 +80,9 @@ function releaseStoreOrDeferredError(): ReleaseStore {
   }
 }
 
+/** The help text after a command's usage: its examples, one per line. */
+const examples = (lines: string): string => `\nExamples:\n${lines}`;
+
 /** Domain messages name the Slack form of a next step (`/gray weight …`); on the command line it is `gray …`. */
 const cliText = (text: string): string => text.replaceAll('/gray ', 'gray ');
 
@@ -106,7 +110,12 @@ export async function runCli(
     .exitOverride()
     // A missing or extra argument is followed by that command's usage line and arguments.
     .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // commander's own messages ("error: missing required argument 'percent'") speak as gray too.
+      outputError: (s, write) => write(s.replace(/^error: /, 'gray: ')),
+    });
 
   const run = (action: Action) => async () => {
     const options = program.opts<GlobalOptions>();
@@ -167,6 +176,12 @@ export async function runCli(
   program
     .command('deploy <service> <slotOrVersion> [version]')
     .description('deploy a version to a slot (default: the idle one)')
+    .addHelpText(
+      'after',
+      examples(
+        '  gray deploy address-service 1.4.0-fe220c2\n  gray deploy address-service green 1.4.0-fe220c2',
+      ),
+    )
     .action((service: string, a: string, b?: string) =>
       run((deps, actor) =>
         release.deploy(deps, {
@@ -179,6 +194,7 @@ export async function runCli(
   program
     .command('weight <service> <percent>')
     .description('send <percent> of traffic to the new slot')
+    .addHelpText('after', examples('  gray weight address-service 25'))
     .action((service: string, weight: string) =>
       run((deps, actor, o) =>
         release.shiftWeight(deps, {
@@ -192,6 +208,12 @@ export async function runCli(
   program
     .command('route <service> <header|users|off> [spec]')
     .description('header route: `header x-latest-version=true`, `users u1,u2`, `off`')
+    .addHelpText(
+      'after',
+      examples(
+        '  gray route address-service header x-latest-version=true\n  gray route address-service users u1,u2\n  gray route address-service off',
+      ),
+    )
     .action((service: string, kind: string, spec?: string) =>
       run((deps, actor) => {
         const route = parseRoute(service, kind, spec);
@@ -203,16 +225,29 @@ export async function runCli(
   program
     .command('promote <service>')
     .description("100% to the new slot; schedule the old slot's teardown")
+    .addHelpText('after', examples('  gray promote address-service'))
     .action((service: string) => run((deps, actor) => release.promote(deps, { service, actor }))());
   program
     .command('rollback <service>')
     .description('all traffic back to the previous slot')
+    .addHelpText('after', examples('  gray rollback address-service'))
     .action((service: string) => run((deps, actor) => release.rollback(deps, { service, actor }))());
   program
     .command('teardown <service> <slotOrAction> [duration]')
     .description('teardown <svc> <blue|green> now; or `cancel` / `extend 2h` the scheduled one')
+    .addHelpText(
+      'after',
+      examples(
+        '  gray teardown address-service blue\n  gray teardown address-service extend 2h\n  gray teardown address-service cancel',
+      ),
+    )
     .action((service: string, what: string, duration?: string) =>
       run((deps, actor) => {
+        if (duration !== undefined && what !== 'extend') {
+          throw new InvalidInputError(
+            `teardown: "${duration}" goes only with extend; type \`gray teardown ${service} extend ${duration}\` to postpone the scheduled teardown, or \`gray teardown ${service} ${what}\` alone`,
+          );
+        }
         if (what === 'cancel') return release.cancelTeardown(deps, { service, actor });
         if (what === 'extend') {
           if (!duration)
@@ -227,6 +262,12 @@ export async function runCli(
   program
     .command('canary <service> [words...]')
     .description('canary <svc> [steps 1,5,25,50,100] [every 5m] starts one; canary <svc> pause|resume|abort')
+    .addHelpText(
+      'after',
+      examples(
+        '  gray canary address-service steps 1,5,25,50,100 every 5m\n  gray canary address-service pause',
+      ),
+    )
     .action((service: string, words: string[] = []) =>
       run((deps, actor) => {
         const args = parseCliCanaryArgs(service, words);
@@ -245,10 +286,12 @@ export async function runCli(
   program
     .command('adopt <service>')
     .description('accept the live (drifted) state into the record')
+    .addHelpText('after', examples('  gray adopt address-service'))
     .action((service: string) => run((deps, actor) => release.adopt(deps, { service, actor }))());
   program
     .command('reconcile <service>')
     .description('put the recorded weights and header route back on the VirtualService')
+    .addHelpText('after', examples('  gray reconcile address-service'))
     .action((service: string) => run((deps, actor) => release.reconcile(deps, { service, actor }))());
   program
     .command('sweep')
@@ -273,9 +316,10 @@ export async function runCli(
   program
     .command('history <service> [n]')
     .description('the last n audit events (default 10)')
+    .addHelpText('after', examples('  gray history address-service 20'))
     .action((service: string, n?: string) =>
       run(async (deps, _actor, o) => {
-        if (n !== undefined && !/^\d+$/.test(n))
+        if (n !== undefined && !(/^\d{1,3}$/.test(n) && Number(n) >= 1 && Number(n) <= 100))
           throw new InvalidInputError(
             `history: n "${n}" must be a whole number from 1 to 100, like \`gray history ${service} 20\``,
           );
@@ -283,6 +327,10 @@ export async function runCli(
         return o.json ? events : renderHistoryText(service, events);
       })(),
     );
+
+  // Each command above inherited the full usage after an error; a mistyped command name gets the
+  // closest command and a pointer to the list instead of the whole help.
+  program.showHelpAfterError('(gray --help lists the commands)');
 
   try {
     await program.parseAsync(argv, { from: 'user' });

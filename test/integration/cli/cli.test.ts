@@ -67,13 +67,13 @@ describe('gray CLI', () => {
     expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
-  it('follows a missing argument with the command usage (exit 2), changing nothing', async () => {
+  it('follows a missing argument with the command usage and an example (exit 2), changing nothing', async () => {
     const result = await gray('weight', '25');
 
     expect(result.code).toBe(2);
     expect(result.err).toBe(
       [
-        "error: missing required argument 'percent'",
+        "gray: missing required argument 'percent'",
         '',
         'Usage: gray weight [options] <service> <percent>',
         '',
@@ -81,9 +81,36 @@ describe('gray CLI', () => {
         '',
         'Options:',
         '  -h, --help  display help for command',
+        '',
+        'Examples:',
+        '  gray weight address-service 25',
       ].join('\n'),
     );
     expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('answers a mistyped command name with the closest one and where the list is, not the whole help', async () => {
+    expect(await gray('stauts')).toEqual({
+      code: 2,
+      out: '',
+      err: [
+        "gray: unknown command 'stauts'",
+        '(Did you mean status?)',
+        '(gray --help lists the commands)',
+      ].join('\n'),
+    });
+  });
+
+  it('refuses a duration on a teardown of a slot instead of tearing it down now (exit 2)', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+
+    expect(await gray('teardown', 'address-service', 'green', '2h')).toEqual({
+      code: 2,
+      out: '',
+      err: 'gray: teardown: "2h" goes only with extend; type `gray teardown address-service extend 2h` to postpone the scheduled teardown, or `gray teardown address-service green` alone',
+    });
+    expect(stack.kube.requests).toEqual([]);
   });
 
   it('asks for approval on a big step (exit 3) and applies it with --approve', async () => {

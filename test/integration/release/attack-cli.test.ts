@@ -56,7 +56,11 @@ describe('gray refuses bad command lines and changes nothing', () => {
     [['route', SVC, 'header', 'x-a=ü'], 2, 'gray: header value "ü" must be 1–256 visible characters'],
     [['route', SVC, 'users', ',,'], 2, 'gray: users: give 1 to 50 user ids separated by commas'],
     [['weight', SVC, '-5'], 2, 'gray: weight "-5" must be a whole percent from 0 to 100'],
-    [['route', SVC, 'OFF'], 2, 'gray: route: type `gray route address-service header <name>=<value>`'],
+    [
+      ['route', SVC, 'OFF'],
+      2,
+      'gray: route: "OFF" is not header, users or off; type `gray route address-service header <name>=<value>`',
+    ],
     [['teardown', SVC, 'bluе'], 2, 'gray: slot "bluе" is not blue or green'],
     [
       ['history', SVC, 'abc'],
@@ -65,6 +69,8 @@ describe('gray refuses bad command lines and changes nothing', () => {
     ],
     [['weight', 'billing', '5'], 2, 'gray: unknown service "billing"; configured services: address-service'],
     [['status', 'Address-Service'], 2, 'gray: unknown service "Address-Service"; configured services'],
+    [['history', SVC, '0'], 2, 'gray: history: n "0" must be a whole number from 1 to 100'],
+    [['history', SVC, '101'], 2, 'gray: history: n "101" must be a whole number from 1 to 100'],
     [['history', '../address-service'], 2, 'gray: unknown service "../address-service"'],
   ])('%j → exit %i, %s', async (args, exit, message) => {
     const before = await stack.store.get(SVC);
