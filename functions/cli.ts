@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { DryRunCluster, DryRunStore } from './cli/dry-run.js';
 import { renderHistoryText, renderStatusText } from './cli/format.js';
+import { explainStoreError } from './cli/store-errors.js';
 import { loadGrayConfig } from './config.js';
 import { parseSlot } from './release/arguments.js';
 import { CanaryUsageError, parseCanaryArgs } from './release/canary/command.js';
@@ -337,7 +338,7 @@ export async function runCli(
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    const gray = toGrayError(error);
+    const gray = explainStoreError(error) ?? toGrayError(error);
     const message = cliText(gray.message);
     io.err(gray.expose ? `gray: ${message}` : `gray: internal error (${gray.code}): ${message}`);
     return gray.code === 'invalid_input' || gray.code === 'unknown_service' ? 2 : 1;

@@ -2,7 +2,7 @@
 // `loaded-context` (which turned a missing file into "kubeconfig has no context …; contexts: loaded-context").
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubeConfigFileSource } from '../../../functions/kubernetes/kubeconfig-source.js';
 
@@ -28,6 +28,24 @@ describe('kubeConfigFileSource', () => {
 
     await expect(kubeConfigFileSource({ yaml, context: 'kind-istio' }).load()).rejects.toThrow(
       'kubeconfig has no context "kind-istio"; contexts: dev',
+    );
+  });
+
+  it('names a --kubeconfig file that does not exist instead of failing later as an unreachable cluster', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gray-kc-')), 'missing');
+
+    await expect(kubeConfigFileSource({ path }).load()).rejects.toMatchObject({
+      code: 'config',
+      message: `kubeconfig ${path} does not exist; pass --kubeconfig <file> with the path of an existing kubeconfig`,
+    });
+  });
+
+  it('names the files KUBECONFIG lists that do not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gray-kc-'));
+    const env = { KUBECONFIG: [join(dir, 'a'), join(dir, 'b')].join(delimiter) };
+
+    await expect(kubeConfigFileSource({ env, home: dir }).load()).rejects.toThrow(
+      `KUBECONFIG names ${join(dir, 'a')}, ${join(dir, 'b')}, which do not exist; set KUBECONFIG to an existing kubeconfig file or pass --kubeconfig <file>`,
     );
   });
 });

@@ -1,0 +1,123 @@
+// `gray` pointed at a DynamoDB it cannot use: the AWS SDK's own errors (a table that does not exist on
+// DynamoDB Local, a port nobody listens on, no region, no credentials) come back as one line naming the
+// variable to fix (exit 1), never `internal error`. `history` is used because it reads only the store.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../../functions/cli.js';
+import { findFreePort } from '../../support/dynamodb-local.js';
+
+const CONFIG = fileURLToPath(new URL('../../fixtures/config/minimal.yaml', import.meta.url));
+const NOWHERE = join(mkdtempSync(join(tmpdir(), 'gray-aws-')), 'missing');
+/** Every variable the SDK would read a region, credentials or endpoint from. */
+const AWS_VARIABLES = [
+  'GRAY_TABLE_NAME',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_PROFILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
+const saved = Object.fromEntries(AWS_VARIABLES.map((name) => [name, process.env[name]]));
+
+afterEach(() => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+/** Runs `gray history address-service` with exactly `env` for AWS (no profile files, no instance metadata). */
+async function historyWith(env: Record<string, string>) {
+  for (const name of AWS_VARIABLES) delete process.env[name];
+  Object.assign(process.env, {
+    AWS_CONFIG_FILE: NOWHERE,
+    AWS_SHARED_CREDENTIALS_FILE: NOWHERE,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...env,
+  });
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['--config', CONFIG, 'history', 'address-service'], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
+  return { code, out, err };
+}
+
+const credentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+describe('gray with a DynamoDB it cannot use', () => {
+  it('names a table that does not exist and where it looked', async () => {
+    const endpoint = inject('dynamoEndpoint');
+    const result = await historyWith({
+      ...credentials,
+      GRAY_TABLE_NAME: 'gray-typo',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    });
+
+    expect(result).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        `gray: DynamoDB has no table "gray-typo" at ${endpoint}: set GRAY_TABLE_NAME to gray's table, and AWS_ENDPOINT_URL_DYNAMODB for a local DynamoDB (\`npm run stack\` prints both for the local stack)`,
+      ],
+    });
+  });
+
+  it('says the endpoint did not answer and asks whether the local stack runs', async () => {
+    const endpoint = `http://127.0.0.1:${await findFreePort()}`;
+    const result = await historyWith({
+      ...credentials,
+      GRAY_TABLE_NAME: 'gray-local',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    });
+
+    expect(result).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        `gray: DynamoDB did not answer at ${endpoint} (ECONNREFUSED): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
+      ],
+    });
+  });
+
+  it('asks for a region when none is set', async () => {
+    const result = await historyWith({ ...credentials, GRAY_TABLE_NAME: 'gray-local' });
+
+    expect(result).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        'gray: no AWS region for DynamoDB: set AWS_REGION (`npm run stack` prints it for the local stack)',
+      ],
+    });
+  });
+
+  it('asks for credentials when the SDK finds none', async () => {
+    const result = await historyWith({
+      GRAY_TABLE_NAME: 'gray-local',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toMatch(
+      /^gray: DynamoDB did not accept gray's AWS credentials \(.+\): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(`npm run stack` prints dummy ones for the local stack\)$/,
+    );
+  });
+});
