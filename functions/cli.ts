@@ -170,7 +170,8 @@ export async function runCli(
         .map((c) => c.diff())
         .filter(Boolean)
         .join('\n');
-      io.out(`\n--dry-run: nothing was changed. Planned changes:\n${diff || '(none)'}`);
+      const planned = exit === 3 ? 'Planned changes once approved (--approve)' : 'Planned changes';
+      io.out(`\n--dry-run: nothing was changed. ${planned}:\n${diff || '(none)'}`);
     }
   };
 
@@ -197,14 +198,20 @@ export async function runCli(
     .description('send <percent> of traffic to the new slot')
     .addHelpText('after', examples('  gray weight address-service 25'))
     .action((service: string, weight: string) =>
-      run((deps, actor, o) =>
-        release.shiftWeight(deps, {
+      run(async (deps, actor, o) => {
+        const approved = { approved: true, approvedBy: actor };
+        const result = await release.shiftWeight(deps, {
           service,
           actor,
           weight,
-          ...(o.approve ? { approved: true, approvedBy: actor } : {}),
-        }),
-      )(),
+          ...(o.approve ? approved : {}),
+        });
+        // A dry run also plans the step as approved, so the diff shows what --approve would change.
+        if (o.dryRun && result.kind === 'approval-required') {
+          await release.shiftWeight(deps, { service, actor, weight, ...approved });
+        }
+        return result;
+      })(),
     );
   program
     .command('route <service> <header|users|off> [spec]')

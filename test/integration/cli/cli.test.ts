@@ -38,6 +38,28 @@ describe('gray CLI', () => {
     expect(await stack.store.get('address-service')).toEqual(recordBefore);
   });
 
+  it('--dry-run of a step that needs approval shows what --approve would change, and changes nothing', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+    const recordBefore = await stack.store.get('address-service');
+    const historyBefore = await stack.store.history('address-service', 10);
+
+    const result = await gray('--dry-run', 'weight', 'address-service', '60');
+
+    expect(result.code).toBe(3);
+    const [asked, blank, footer, ...diff] = result.out.split('\n');
+    expect([asked, blank, footer]).toEqual([
+      "approval required for weight 60: a step of 60 points is above address-service's max step of 25 without approval; re-run with --approve to approve it yourself",
+      '',
+      '--dry-run: nothing was changed. Planned changes once approved (--approve):',
+    ]);
+    expect(diff.join('\n')).toContain('-          weight: 100\n+          weight: 40');
+    expect(diff.join('\n')).toContain('-          weight: 0\n+          weight: 60');
+    expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await stack.store.get('address-service')).toEqual(recordBefore);
+    expect(await stack.store.history('address-service', 10)).toEqual(historyBefore);
+  });
+
   it.each([
     [['weight', 'address-service', '101'], 2, 'gray: weight "101" must be a whole percent from 0 to 100'],
     [
