@@ -18,7 +18,8 @@ export function renderStatusText(status: ReleaseStatus): string {
   for (const slot of SLOTS) {
     const state = record.slots[slot];
     const progress = live.slots[slot];
-    const gone = state?.status === 'deleted' ? 'deleted' : 'no Deployment';
+    // As in Slack: a slot gray never deployed is empty; a recorded one missing from the cluster says so.
+    const gone = !state ? 'empty' : state.status === 'deleted' ? 'deleted' : 'no Deployment';
     const ready = progress ? `${progress.available}/${progress.desired} ready` : gone;
     const version = progress?.version ?? (state && state.status !== 'deleted' ? state.version : '-');
     lines.push(

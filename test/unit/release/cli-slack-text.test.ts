@@ -1,8 +1,8 @@
-// History lines, CLI and Slack: a success says where it left the release — each slot's version and
+// History and status lines, CLI and Slack. History: a success says where it left the release — each slot's version and
 // weight, and the header route with its value and slot — so a deploy to the idle slot and a header
 // route read whole from the history alone.
 import { describe, expect, it } from 'vitest';
-import { renderHistoryText } from '../../../functions/cli/format.js';
+import { renderHistoryText, renderStatusText } from '../../../functions/cli/format.js';
 import { type AuditEvent, describeSnapshot, type ReleaseSnapshot } from '../../../functions/release/types.js';
 import { renderHistory } from '../../../functions/slack/views/history.js';
 
@@ -112,5 +112,56 @@ describe('history lines', () => {
       true,
     );
     expect(text.length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('gray status text', () => {
+  const record = {
+    service: 'address-service',
+    version: 0,
+    live: 'blue' as const,
+    slots: {
+      blue: {
+        version: '1.0.0-fe220c2',
+        image: 'happyride/happyride-address-service:1.0.0-fe220c2',
+        replicas: 2,
+        deployedAt: 1_796_000_000,
+        status: 'ready' as const,
+      },
+    },
+    weights: { blue: 100, green: 0 },
+    phase: 'stable' as const,
+    updatedAt: 1_796_000_000,
+    updatedBy: 'gray',
+  };
+  const running = { desired: 2, updated: 2, ready: 2, available: 2, done: true, version: '1.0.0-fe220c2' };
+
+  it('calls a slot gray never deployed empty, as Slack does, and a recorded one gone from the cluster by that', () => {
+    const first = renderStatusText({
+      service: 'address-service',
+      record,
+      recorded: false,
+      live: { virtualService: true, weights: { blue: 100, green: 0 }, slots: { blue: running } },
+      drift: [],
+    });
+    const missing = renderStatusText({
+      service: 'address-service',
+      record: {
+        ...record,
+        slots: { ...record.slots, green: { ...record.slots.blue, version: '1.0.1-3b7c9e1' } },
+      },
+      recorded: true,
+      live: { virtualService: true, weights: { blue: 100, green: 0 }, slots: { blue: running } },
+      drift: [],
+    });
+
+    expect(first.split('\n').slice(0, 3)).toEqual([
+      'address-service  phase: stable  live: blue  (not yet recorded by gray)',
+      `  blue  ${'█'.repeat(20)} 100%  1.0.0-fe220c2            2/2 ready`,
+      `  green ${'░'.repeat(20)}   0%  -                        empty`,
+    ]);
+    expect(missing.split('\n')[2]).toBe(
+      `  green ${'░'.repeat(20)}   0%  1.0.1-3b7c9e1            no Deployment`,
+    );
   });
 });
