@@ -1,6 +1,6 @@
-// History and status lines, CLI and Slack. History: a success says where it left the release — each slot's version and
-// weight, and the header route with its value and slot — so a deploy to the idle slot and a header
-// route read whole from the history alone.
+// History and status lines, CLI and Slack. A history success says where it left the release (each
+// slot's version and weight, the header route with its value and slot), so a deploy to the idle slot
+// and a header route read whole from the history alone.
 import { describe, expect, it } from 'vitest';
 import { renderHistoryText, renderStatusText } from '../../../functions/cli/format.js';
 import { type AuditEvent, describeSnapshot, type ReleaseSnapshot } from '../../../functions/release/types.js';
