@@ -59,40 +59,29 @@ async function historyWith(env: Record<string, string>) {
 const credentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 describe('gray with a DynamoDB it cannot use', () => {
-  it('names a table that does not exist and where it looked', async () => {
-    const endpoint = inject('dynamoEndpoint');
-    const result = await historyWith({
-      ...credentials,
-      GRAY_TABLE_NAME: 'gray-typo',
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    });
-
-    expect(result).toEqual({
-      code: 1,
-      out: [],
-      err: [
+  it.each([
+    [
+      'names a table that does not exist and where it looked',
+      async () => ({ table: 'gray-typo', endpoint: inject('dynamoEndpoint') }),
+      (endpoint: string) =>
         `gray: DynamoDB has no table "gray-typo" at ${endpoint}: set GRAY_TABLE_NAME to gray's table, and AWS_ENDPOINT_URL_DYNAMODB for a local DynamoDB (\`npm run stack\` prints both for the local stack)`,
-      ],
-    });
-  });
-
-  it('says the endpoint did not answer and asks whether the local stack runs', async () => {
-    const endpoint = `http://127.0.0.1:${await findFreePort()}`;
+    ],
+    [
+      'says the endpoint did not answer and asks whether the local stack runs',
+      async () => ({ table: 'gray-local', endpoint: `http://127.0.0.1:${await findFreePort()}` }),
+      (endpoint: string) =>
+        `gray: DynamoDB did not answer at ${endpoint} (ECONNREFUSED): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
+    ],
+  ])('%s', async (_title, where, message) => {
+    const { table, endpoint } = await where();
     const result = await historyWith({
       ...credentials,
-      GRAY_TABLE_NAME: 'gray-local',
+      GRAY_TABLE_NAME: table,
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     });
 
-    expect(result).toEqual({
-      code: 1,
-      out: [],
-      err: [
-        `gray: DynamoDB did not answer at ${endpoint} (ECONNREFUSED): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
-      ],
-    });
+    expect(result).toEqual({ code: 1, out: [], err: [message(endpoint)] });
   });
 
   it('asks for a region when none is set', async () => {

@@ -26,6 +26,21 @@ async function harness() {
   return { ...h, renewals };
 }
 
+/** The running operation stalls past its 120 s lease, and U0BOB's weight 5 takes the expired lock. */
+async function stallAndLoseLock(h: Awaited<ReturnType<typeof harness>>) {
+  h.clock.advance(121_000);
+  const now = Math.floor(h.clock.now() / 1000);
+  const next = {
+    operationId: 'op-next',
+    action: 'weight',
+    summary: 'weight 5',
+    requester: 'U0BOB',
+    since: now,
+    expiresAt: now + 120,
+  };
+  expect(await h.store.acquireLock('address-service', next, now)).toEqual({ acquired: true });
+}
+
 describe('lock lease', () => {
   it('writes without a renewal while more than half of the 120 s lease is left', async () => {
     const h = await harness();
@@ -72,20 +87,7 @@ describe('lock lease', () => {
       h.deps,
       { ...base, action: 'test', summary: 'slow', budgetSeconds: 120 },
       async (ctx) => {
-        h.clock.advance(121_000);
-        const now = Math.floor(h.clock.now() / 1000);
-        await h.store.acquireLock(
-          'address-service',
-          {
-            operationId: 'op-next',
-            action: 'weight',
-            summary: 'weight 5',
-            requester: 'U0BOB',
-            since: now,
-            expiresAt: now + 120,
-          },
-          now,
-        );
+        await stallAndLoseLock(h);
         before = writes();
         await ctx.cluster.edit(VS, touch('late'));
         return 'done';
@@ -107,18 +109,8 @@ describe('lock lease', () => {
       { ...base, action: 'test', summary: 'slow', budgetSeconds: 120 },
       async (ctx) => {
         await ctx.cluster.edit(VS, touch('applied'));
-        // After its last write the operation stalls past its lease; U0BOB's weight 5 takes the lock.
-        h.clock.advance(121_000);
-        const now = Math.floor(h.clock.now() / 1000);
-        const next = {
-          operationId: 'op-next',
-          action: 'weight',
-          summary: 'weight 5',
-          requester: 'U0BOB',
-          since: now,
-          expiresAt: now + 120,
-        };
-        await h.store.acquireLock('address-service', next, now);
+        // After its last write the operation stalls past its lease.
+        await stallAndLoseLock(h);
         ctx.draft.phase = 'ready';
         return 'slow: applied';
       },
