@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../release/errors.js';
+import { resolveKubeconfigFiles } from './kubeconfig-files.js';
 import type { KubeConfigSource } from './kubernetes-cluster.js';
 
+/** An error's message up to its first line break (YAML errors go on with an excerpt of the file). */
+const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+
 /**
- * A KubeConfigSource from a kubeconfig file (`path`, else $KUBECONFIG, else ~/.kube/config) or YAML
- * text, switched to `context` when given. Throws ConfigError naming the missing context, a kubeconfig
- * file that does not exist (`path`, or one that $KUBECONFIG lists), or saying that no kubeconfig exists
- * at all (outside a cluster).
+ * A KubeConfigSource from YAML text or the kubeconfig files resolveKubeconfigFiles picks (`path`, else
+ * $KUBECONFIG's existing files merged, else ~/.kube/config, else in-cluster), switched to `context`
+ * when given. Throws ConfigError naming the missing context, the file that is missing or unreadable,
+ * or a kubeconfig without a cluster for its current context.
  */
 export function kubeConfigFileSource(options: {
   path?: string;
@@ -26,31 +28,24 @@ export function kubeConfigFileSource(options: {
       if (cached) return cached;
       const kc = new KubeConfig();
       if (options.yaml) kc.loadFromString(options.yaml);
-      else if (options.path) {
-        if (!existsSync(options.path)) {
-          throw new ConfigError(
-            `kubeconfig ${options.path} does not exist; pass --kubeconfig <file> with the path of an existing kubeconfig`,
-          );
+      else {
+        const found = resolveKubeconfigFiles(options);
+        if ('inCluster' in found) kc.loadFromCluster();
+        else {
+          for (const [i, file] of found.files.entries()) {
+            const one = i === 0 ? kc : new KubeConfig();
+            try {
+              one.loadFromFile(file);
+            } catch (error) {
+              throw new ConfigError(
+                `kubeconfig ${file} could not be read (${firstLine(error)}); fix it or pass --kubeconfig <file>`,
+                { cause: error },
+              );
+            }
+            // As client-node's loadFromDefault: later files add clusters, users and contexts.
+            if (one !== kc) kc.mergeConfig(one);
+          }
         }
-        kc.loadFromFile(options.path);
-      } else {
-        const env = options.env ?? process.env;
-        const home = options.home ?? homedir();
-        const missing = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f && !existsSync(f));
-        if (missing.length > 0) {
-          throw new ConfigError(
-            `KUBECONFIG names ${missing.join(', ')}, which ${missing.length === 1 ? 'does' : 'do'} not exist; set KUBECONFIG to an existing kubeconfig file or pass --kubeconfig <file>`,
-          );
-        }
-        // Without any kubeconfig client-node falls back to an in-cluster or made-up `loaded-context`
-        // config; outside a cluster that only hides the real problem.
-        const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined;
-        if (!env.KUBECONFIG && !inCluster && !existsSync(join(home, '.kube', 'config'))) {
-          throw new ConfigError(
-            `no kubeconfig found (KUBECONFIG is unset and ${join(home, '.kube', 'config')} does not exist); pass --kubeconfig <file> or set KUBECONFIG`,
-          );
-        }
-        kc.loadFromDefault();
       }
       if (options.context && options.context !== 'default') {
         if (!kc.getContexts().some((c) => c.name === options.context)) {
@@ -62,6 +57,11 @@ export function kubeConfigFileSource(options: {
           throw new ConfigError(`kubeconfig has no context "${options.context}"; contexts: ${known}`);
         }
         kc.setCurrentContext(options.context);
+      }
+      if (!kc.getCurrentCluster()) {
+        throw new ConfigError(
+          `kubeconfig has no cluster for its current context "${kc.getCurrentContext() || '(none)'}"; pick a context with --context <name>, or fix the kubeconfig`,
+        );
       }
       cached = kc;
       return kc;
