@@ -9,6 +9,7 @@ import { DryRunCluster, DryRunStore } from './cli/dry-run.js';
 import { renderHistoryText, renderStatusText } from './cli/format.js';
 import { explainStoreError } from './cli/store-errors.js';
 import { loadGrayConfig } from './config.js';
+import { resolveKubeconfigFiles } from './kubernetes/kubeconfig-files.js';
 import { parseSlot } from './release/arguments.js';
 import { CanaryUsageError, parseCanaryArgs } from './release/canary/command.js';
 import { abortCanary, pauseCanary, resumeCanary } from './release/canary/control.js';
@@ -40,7 +41,12 @@ interface GlobalOptions {
 type Action = (deps: ReleaseDeps, actor: string, options: GlobalOptions) => Promise<unknown>;
 
 function parseRoute(service: string, kind: string, spec?: string) {
-  if (kind === 'off') return { service, off: true as const };
+  if (kind === 'off') {
+    if (spec !== undefined) {
+      throw new InvalidInputError(`route: off takes nothing after it; type \`gray route ${service} off\``);
+    }
+    return { service, off: true as const };
+  }
   if (kind === 'header' && spec?.includes('=')) {
     const at = spec.indexOf('=');
     return { service, header: spec.slice(0, at), value: spec.slice(at + 1) };
@@ -120,6 +126,14 @@ export async function runCli(
 
   const run = (action: Action) => async () => {
     const options = program.opts<GlobalOptions>();
+    // A mistyped --kubeconfig is bad input: refused before any operation takes its lock or audits.
+    if (options.kubeconfig !== undefined) {
+      try {
+        resolveKubeconfigFiles({ path: options.kubeconfig });
+      } catch (error) {
+        throw new InvalidInputError(error instanceof Error ? error.message : String(error));
+      }
+    }
     const config = loadGrayConfig(options.config);
     let deps = createReleaseDeps(config, {
       ...base,
@@ -151,25 +165,30 @@ export async function runCli(
     const actor = (options.as ?? userInfo().username).trim();
     if (!actor) throw new InvalidInputError('--as needs a name for the audit log, like --as alice');
     const result = await action(deps, actor, options);
-    // A dry run's use case ran to the end against an overlay: its message says what would happen.
-    const say = (text: string) =>
-      io.out(`${options.dryRun ? '(dry run, not applied) ' : ''}${cliText(text)}`);
-    if (options.json) io.out(JSON.stringify(result, null, 2));
-    else if (typeof result === 'string') say(result);
-    else if (result && typeof result === 'object' && 'kind' in result) {
-      const r = result as { kind: string; message?: string; reason?: string; summary?: string };
-      if (r.kind === 'approval-required') {
-        io.out(
-          `approval required for ${r.summary}: ${r.reason}; re-run with --approve to approve it yourself`,
-        );
-        exit = 3;
-      } else say(r.message ?? '');
-    }
-    if (dry) {
-      const diff = [...dry.values()]
+    const r = (result && typeof result === 'object' && 'kind' in result ? result : undefined) as
+      | { kind: string; message?: string; reason?: string; summary?: string }
+      | undefined;
+    if (r?.kind === 'approval-required') exit = 3;
+    const diff =
+      dry &&
+      [...dry.values()]
         .map((c) => c.diff())
         .filter(Boolean)
         .join('\n');
+    if (options.json) {
+      // One JSON document on stdout, whatever the flags: a dry run wraps the result with its plan.
+      const document = dry ? { dryRun: true, result, plannedChanges: diff || null } : result;
+      io.out(JSON.stringify(document, null, 2));
+      return;
+    }
+    // A dry run's use case ran to the end against an overlay: its message says what would happen.
+    const say = (text: string) =>
+      io.out(`${options.dryRun ? '(dry run, not applied) ' : ''}${cliText(text)}`);
+    if (typeof result === 'string') say(result);
+    else if (r?.kind === 'approval-required') {
+      io.out(`approval required for ${r.summary}: ${r.reason}; re-run with --approve to approve it yourself`);
+    } else if (r) say(r.message ?? '');
+    if (dry) {
       const planned = exit === 3 ? 'Planned changes once approved (--approve)' : 'Planned changes';
       io.out(`\n--dry-run: nothing was changed. ${planned}:\n${diff || '(none)'}`);
     }
@@ -206,9 +225,12 @@ export async function runCli(
           weight,
           ...(o.approve ? approved : {}),
         });
-        // A dry run also plans the step as approved, so the diff shows what --approve would change.
+        // A dry run also plans the step as approved, so the diff shows what --approve would change;
+        // if even that would be refused, the refusal is a note and the answer stays "approval required".
         if (o.dryRun && result.kind === 'approval-required') {
-          await release.shiftWeight(deps, { service, actor, weight, ...approved });
+          await release.shiftWeight(deps, { service, actor, weight, ...approved }).catch((error: unknown) => {
+            io.err(`gray: with --approve it would still not run: ${cliText(toGrayError(error).message)}`);
+          });
         }
         return result;
       })(),
@@ -252,6 +274,7 @@ export async function runCli(
     .action((service: string, what: string, duration?: string) =>
       run((deps, actor) => {
         if (duration !== undefined && what !== 'extend') {
+          if (what !== 'cancel') parseSlot(what, `, like gray teardown ${service} blue`);
           throw new InvalidInputError(
             `teardown: "${duration}" goes only with extend; type \`gray teardown ${service} extend ${duration}\` to postpone the scheduled teardown, or \`gray teardown ${service} ${what}\` alone`,
           );

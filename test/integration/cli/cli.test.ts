@@ -60,6 +60,51 @@ describe('gray CLI', () => {
     expect(await stack.store.history('address-service', 10)).toEqual(historyBefore);
   });
 
+  it('--json answers a step that needs approval with exit 3, and a dry run with one JSON document', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    stack.kube.clearLog();
+
+    const asked = await gray('--json', 'weight', 'address-service', '60');
+    const dry = await gray('--json', '--dry-run', 'weight', 'address-service', '60');
+
+    expect(asked.code).toBe(3);
+    expect(JSON.parse(asked.out)).toMatchObject({ kind: 'approval-required', summary: 'weight 60' });
+    expect(dry.code).toBe(3);
+    const document = JSON.parse(dry.out);
+    expect(document).toMatchObject({
+      dryRun: true,
+      result: { kind: 'approval-required', summary: 'weight 60' },
+    });
+    expect(document.plannedChanges).toContain('-          weight: 0\n+          weight: 60');
+    expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('--dry-run of an approval step that would be refused even approved says so and still exits 3', async () => {
+    const result = await gray('--dry-run', 'weight', 'address-service', '60');
+
+    expect(result.code).toBe(3);
+    expect(result.err).toBe(
+      'gray: with --approve it would still not run: weight: address-service has no release in green; deploy one first with gray deploy address-service green <version>',
+    );
+    expect(result.out.split('\n').slice(2)).toEqual([
+      '--dry-run: nothing was changed. Planned changes once approved (--approve):',
+      '(none)',
+    ]);
+  });
+
+  it('refuses a --kubeconfig that does not exist before anything is locked or audited (exit 2)', async () => {
+    await gray('deploy', 'address-service', 'green', '1.0.1-3b7c9e1');
+    const historyBefore = await stack.store.history('address-service', 10);
+
+    expect(await gray('--kubeconfig', '/nonexistent/kubeconfig', 'weight', 'address-service', '20')).toEqual({
+      code: 2,
+      out: '',
+      err: 'gray: kubeconfig /nonexistent/kubeconfig does not exist; pass --kubeconfig <file> with the path of an existing kubeconfig',
+    });
+    expect(await stack.store.history('address-service', 10)).toEqual(historyBefore);
+    expect(await stack.store.getLock('address-service')).toBeUndefined();
+  });
+
   it.each([
     [['weight', 'address-service', '101'], 2, 'gray: weight "101" must be a whole percent from 0 to 100'],
     [
@@ -70,6 +115,16 @@ describe('gray CLI', () => {
     [['weight', 'billing', '5'], 2, 'gray: unknown service "billing"; configured services: address-service'],
     [['history', 'address-service', 'abc'], 2, 'gray: history: n "abc" must be a whole number from 1 to 100'],
     [['weight', 'address-service', '150'], 2, 'like gray weight address-service 25'],
+    [
+      ['route', 'address-service', 'off', 'extra'],
+      2,
+      'gray: route: off takes nothing after it; type `gray route address-service off`',
+    ],
+    [
+      ['teardown', 'address-service', 'cancle', '2h'],
+      2,
+      'gray: slot "cancle" is not blue or green; type blue or green, like gray teardown address-service blue',
+    ],
     [
       ['teardown', 'address-service', 'purple'],
       2,
