@@ -16,6 +16,7 @@ import {
   toGrayError,
 } from './errors.js';
 import { fencedCluster } from './fence.js';
+import { auditEvent, operationAudit } from './operation-audit.js';
 import {
   type Clock,
   type Cluster,
@@ -25,7 +26,7 @@ import {
   type ReleaseStore,
 } from './ports.js';
 import { readAhead, takeServiceLock } from './service-lock.js';
-import { type AuditResult, type ReleaseRecord, snapshotOf } from './types.js';
+import type { AuditResult, ReleaseRecord } from './types.js';
 
 export { clockTime } from './service-lock.js';
 
@@ -105,7 +106,7 @@ export async function loadRecord(
   const adopted = await adoptFromCluster(service, cluster, actor, nowSeconds(deps.clock));
   try {
     await deps.store.save(adopted, undefined, {
-      audit: audit(deps, adopted, actor, 'adopt', 'adopt live state', 'succeeded'),
+      audit: auditEvent(deps, adopted, actor, 'adopt', 'adopt live state', 'succeeded'),
     });
     return adopted;
   } catch (error) {
@@ -114,31 +115,6 @@ export async function loadRecord(
     if (!raced) throw error;
     return raced;
   }
-}
-
-function audit(
-  deps: ReleaseDeps,
-  record: ReleaseRecord,
-  actor: string,
-  action: string,
-  summary: string,
-  result: AuditResult,
-  extra: { before?: ReleaseRecord; reason?: string; operationId?: string; approvedBy?: string } = {},
-) {
-  return {
-    service: record.service,
-    at: deps.clock.now(),
-    id: (deps.newId ?? randomUUID)(),
-    actor,
-    action,
-    summary,
-    result,
-    ...(extra.reason ? { reason: extra.reason } : {}),
-    ...(extra.before ? { before: snapshotOf(extra.before) } : {}),
-    after: snapshotOf(record),
-    ...(extra.operationId ? { operationId: extra.operationId } : {}),
-    ...(extra.approvedBy ? { approvedBy: extra.approvedBy } : {}),
-  };
 }
 
 /**
@@ -169,22 +145,16 @@ export async function runOperation(
   const read = readAhead(deps.store, service.name);
   const attempt = await takeServiceLock(deps.store, service.name, lock, startedAt);
   let record: ReleaseRecord | undefined;
-  /** Appends the operation's audit event alone: no record write, no lock needed. */
-  const auditOnly = (result: AuditResult, reason: string) =>
-    deps.store.appendAudit({
-      service: service.name,
-      at: deps.clock.now(),
-      id: (deps.newId ?? randomUUID)(),
-      actor: input.actor,
-      action: input.action,
-      summary: input.summary,
-      result,
-      reason,
-      operationId,
-    });
+  const told = operationAudit(deps, {
+    service: service.name,
+    operationId,
+    actor: input.actor,
+    action: input.action,
+    summary: input.summary,
+  });
   /** Ends an operation that changed nothing: audit event and lock release only, the record untouched. */
   const endUnchanged = async (result: AuditResult, error: unknown) => {
-    await auditOnly(result, error instanceof Error ? error.message : String(error));
+    await told.only(result, error instanceof Error ? error.message : String(error));
     await deps.store.releaseLock(service.name, operationId, record?.version);
   };
   try {
@@ -253,7 +223,7 @@ export async function runOperation(
       updatedAt: nowSeconds(deps.clock),
       updatedBy: input.actor,
     };
-    const event = audit(deps, final, input.actor, input.action, input.summary, result, {
+    const event = auditEvent(deps, final, input.actor, input.action, input.summary, result, {
       before: record,
       operationId,
       ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
@@ -281,7 +251,9 @@ export async function runOperation(
       } else {
         // A commit that fails (the lock lost, the store down) writes nothing: the history still tells.
         await finish(refused ? 'refused' : 'failed', reason).catch(async (commitError: unknown) => {
-          await auditOnly(refused ? 'refused' : 'failed', reason).catch(() => undefined);
+          if (!(await told.alreadyTold())) {
+            await told.only(refused ? 'refused' : 'failed', reason).catch(() => undefined);
+          }
           throw commitError;
         });
       }
@@ -297,8 +269,15 @@ export async function runOperation(
   } catch (commitError) {
     // The change is in the cluster but not in the record (the sweeper reports the drift): say both.
     const why = commitError instanceof Error ? commitError.message : String(commitError);
-    await auditOnly('failed', `${message}; but the record was not written: ${why}`).catch(() => undefined);
-    throw commitError;
+    if (!(await told.alreadyTold())) {
+      await told.only('failed', `${message}; but the record was not written: ${why}`).catch(() => undefined);
+    }
+    if (!(commitError instanceof ReleaseConflictError)) throw commitError;
+    // "another operation won — retry" would be wrong here: this change did go out.
+    throw new ReleaseConflictError(
+      `${message} — this change is in the cluster, but gray could not record it (the record or the lock changed under it: ${why}); check /gray status ${service.name} before changing it again`,
+      { cause: commitError },
+    );
   }
   return { kind: 'done', service: service.name, operationId, message, record: final };
 }

@@ -116,7 +116,11 @@ describe('lock lease', () => {
       },
     );
 
-    await expect(run).rejects.toMatchObject({ code: 'conflict' });
+    await expect(run).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        'slow: applied — this change is in the cluster, but gray could not record it (the record or the lock changed under it: address-service: the release record changed under this operation); check /gray status address-service before changing it again',
+    });
     expect(await h.store.get('address-service')).toEqual(recordBefore);
     expect((await h.store.getLock('address-service'))?.operationId).toBe('op-next');
     expect((await h.store.history('address-service', 1))[0]).toMatchObject({
@@ -126,6 +130,38 @@ describe('lock lease', () => {
       reason:
         'slow: applied; but the record was not written: address-service: the release record changed under this operation',
     });
+  });
+
+  it('a commit that fails after the sweeper recovered the operation adds no second event', async () => {
+    const h = await harness();
+    let operationId = '';
+
+    const run = runOperation(
+      h.deps,
+      { ...base, action: 'test', summary: 'slow', budgetSeconds: 120 },
+      async (ctx) => {
+        operationId = ctx.operationId;
+        await ctx.cluster.edit(VS, touch('applied'));
+        await stallAndLoseLock(h);
+        // The sweeper recovered it meanwhile and told the history (recoverStaleLock's event).
+        await h.store.appendAudit({
+          service: 'address-service',
+          at: h.clock.now(),
+          id: `recover-${ctx.operationId}`,
+          actor: 'gray-sweeper',
+          action: 'recover',
+          summary: 'recover slow',
+          result: 'succeeded',
+          operationId: ctx.operationId,
+        });
+        ctx.draft.phase = 'ready';
+        return 'slow: applied';
+      },
+    );
+
+    await expect(run).rejects.toMatchObject({ code: 'conflict' });
+    const told = (await h.store.history('address-service', 10)).filter((e) => e.operationId === operationId);
+    expect(told.map((e) => `${e.actor} ${e.action} ${e.result}`)).toEqual(['gray-sweeper recover succeeded']);
   });
 
   it('the in-memory store refuses a checkpoint without the lock as DynamoDB does, with its message', async () => {
