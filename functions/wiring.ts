@@ -3,7 +3,6 @@
  * cases, from the config and the environment. Cluster and Prometheus adapters are loaded and built
  * on first use (a dynamic import of kubernetes/connect.ts) and cached per cluster.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GrayConfig, ServiceConfig } from './config.js';
 // Types only: the Kubernetes and Prometheus code itself is loaded on first use (kubernetes/connect.ts).
 import type { EksClusterAccess } from './kubernetes/eks-cluster-access.js';
@@ -18,6 +17,7 @@ import {
   type ReleaseStore,
   systemClock,
 } from './release/ports.js';
+import { grayDynamoDbClient } from './store/document-client.js';
 import { DynamoDbOperationStore } from './store/dynamodb-operation-store.js';
 import { DynamoDbReleaseStore } from './store/dynamodb-release-store.js';
 
@@ -89,7 +89,7 @@ const TABLE_NAME_MISSING =
 /** The DynamoDB store on `tableName` ($GRAY_TABLE_NAME); the SDK honours $AWS_ENDPOINT_URL_DYNAMODB. */
 export function createReleaseStore(
   tableName = process.env.GRAY_TABLE_NAME,
-  client = new DynamoDBClient({}),
+  client = grayDynamoDbClient(),
 ): ReleaseStore {
   if (!tableName) throw new ConfigError(TABLE_NAME_MISSING);
   return new DynamoDbReleaseStore(client, tableName);
@@ -98,7 +98,7 @@ export function createReleaseStore(
 /** The DynamoDB operation store (queued operations, approvals, delivery keys) on the same table. */
 export function createOperationStore(
   tableName = process.env.GRAY_TABLE_NAME,
-  client = new DynamoDBClient({}),
+  client = grayDynamoDbClient(),
 ): OperationStore {
   if (!tableName) throw new ConfigError(TABLE_NAME_MISSING);
   return new DynamoDbOperationStore(client, tableName);

@@ -19,8 +19,11 @@ const UNREACHABLE = new Set([
  * A ConfigError explaining `error` when it is a DynamoDB set-up problem, else undefined. `env` gives
  * GRAY_TABLE_NAME, AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL and the region variables the
  * messages name. Recognises the AWS SDK's own errors: ResourceNotFoundException (no such table),
- * socket errors carrying `$metadata` (after the SDK's retries), "Region is missing", the credential
- * provider chain's CredentialsProviderError, and AWS's refusals of the credentials.
+ * socket errors and timeouts carrying `$metadata` (after the SDK's retries; the local stack is
+ * suggested only when an endpoint variable is set), AccessDeniedException, an answer that is not
+ * DynamoDB's (deserialization error), "Region is missing", the credential provider chain's
+ * CredentialsProviderError, and AWS's refusals of the credentials. Anything else (throttling, an
+ * internal error) is left to the caller.
  */
 export function explainStoreError(
   error: unknown,
@@ -42,8 +45,21 @@ export function explainStoreError(
     );
   }
   if (fromSdk && typeof code === 'string' && UNREACHABLE.has(code)) {
+    const check = endpoint
+      ? 'is the local stack running (`npm run stack`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?'
+      : 'check the network and AWS_REGION, then try again';
+    return new ConfigError(`DynamoDB did not answer ${where} (${code}): ${check}`, options);
+  }
+  if (fromSdk && name === 'AccessDeniedException') {
     return new ConfigError(
-      `DynamoDB did not answer ${where} (${code}): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
+      `DynamoDB refused gray's AWS identity on table "${env.GRAY_TABLE_NAME}" (${message.split('\n')[0]}): it needs read and write access to that table (the deployed functions' role has it)`,
+      options,
+    );
+  }
+  if (fromSdk && /Deserialization error/.test(message)) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return new ConfigError(
+      `the endpoint ${endpoint ?? 'for DynamoDB'} did not answer as DynamoDB does${status ? ` (HTTP ${status})` : ''}: check AWS_ENDPOINT_URL_DYNAMODB (\`npm run stack\` prints the local one)`,
       options,
     );
   }

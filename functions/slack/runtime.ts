@@ -3,7 +3,7 @@
  * functions/slack.ts): environment checked with zod once, then the config, DynamoDB stores,
  * Kubernetes access, the Slack Web API client and the operation reporter.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { WebClient } from '@slack/web-api';
 import * as z from 'zod/mini';
 import { type GrayConfig, loadGrayConfig } from '../config.js';
@@ -11,6 +11,7 @@ import type { ReleaseDeps } from '../release/context.js';
 import { ConfigError } from '../release/errors.js';
 import type { Clock } from '../release/ports.js';
 import { systemClock } from '../release/ports.js';
+import { grayDynamoDbClient } from '../store/document-client.js';
 import { DynamoDbOperationStore } from '../store/dynamodb-operation-store.js';
 import { DynamoDbReleaseStore } from '../store/dynamodb-release-store.js';
 import { type ClusterAccessOptions, createClusterResolver, createMetricsResolver } from '../wiring.js';
@@ -65,7 +66,7 @@ export interface RuntimeOverrides {
 /** Builds the runtime from a checked environment; `overrides` replace parts for tests and the demo. */
 export function createGrayRuntime(env: GrayEnv, overrides: RuntimeOverrides = {}): GrayRuntime {
   const config = overrides.config ?? loadGrayConfig();
-  const dynamo = overrides.dynamo ?? new DynamoDBClient({});
+  const dynamo = overrides.dynamo ?? grayDynamoDbClient();
   const store = new DynamoDbReleaseStore(dynamo, env.GRAY_TABLE_NAME);
   const operations = new DynamoDbOperationStore(dynamo, env.GRAY_TABLE_NAME);
   const release: ReleaseDeps = {

@@ -1,9 +1,22 @@
 /**
  * gray's DynamoDB document client: one place that decides how every store talks to the table.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeserializeMiddleware, MetadataBearer } from '@smithy/types';
+
+/**
+ * Per-request limits of gray's DynamoDB client, in milliseconds: connected within 3 s, answered within
+ * 10 s. The SDK's default is to wait for ever, which would hold a Lambda (the worker's runs 15 min) or
+ * the CLI on an endpoint that accepts connections and never answers; a timed-out request is retried
+ * like any network error (TimeoutError, code ETIMEDOUT).
+ */
+export const DYNAMODB_TIMEOUTS_MS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+
+/** The DynamoDB client every gray entry point builds (region, credentials, endpoint from the environment), with DYNAMODB_TIMEOUTS_MS. */
+export function grayDynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS_MS, throwOnRequestTimeout: true } });
+}
 
 /** Name of the step grayDocumentClient adds to the client (added once, however many stores share it). */
 const CONFLICT_STEP = 'grayRetryTransactionConflicts';

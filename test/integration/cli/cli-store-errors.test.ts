@@ -2,10 +2,14 @@
 // DynamoDB Local, a port nobody listens on, no region, no credentials) come back as one line naming the
 // variable to fix (exit 1), never `internal error`. `history` is used because it reads only the store.
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { explainStoreError } from '../../../functions/cli/store-errors.js';
 import { runCli } from '../../../functions/cli.js';
 import { findFreePort } from '../../support/dynamodb-local.js';
 
@@ -109,4 +113,112 @@ describe('gray with a DynamoDB it cannot use', () => {
       /^gray: DynamoDB did not accept gray's AWS credentials \(.+\): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(`npm run stack` prints dummy ones for the local stack\)$/,
     );
   });
+
+  it.each([
+    [
+      'an endpoint that is not DynamoDB',
+      404,
+      'text/html',
+      '<html>Not Found</html>',
+      (endpoint: string) =>
+        `gray: the endpoint ${endpoint} did not answer as DynamoDB does (HTTP 404): check AWS_ENDPOINT_URL_DYNAMODB (\`npm run stack\` prints the local one)`,
+    ],
+    [
+      'an identity DynamoDB refuses',
+      400,
+      'application/x-amz-json-1.0',
+      JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
+        message:
+          'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:us-east-1:123456789012:table/gray-prod',
+      }),
+      () =>
+        `gray: DynamoDB refused gray's AWS identity on table "gray-prod" (User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:us-east-1:123456789012:table/gray-prod): it needs read and write access to that table (the deployed functions' role has it)`,
+    ],
+  ])(
+    'names %s (a loopback server answering in its wire format)',
+    async (_what, status, type, body, message) => {
+      const server = await answering(status, type, body);
+      try {
+        const endpoint = url(server);
+        const result = await historyWith({
+          ...credentials,
+          GRAY_TABLE_NAME: 'gray-prod',
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        });
+
+        expect(result).toEqual({ code: 1, out: [], err: [message(endpoint)] });
+      } finally {
+        server.close();
+      }
+    },
+  );
+
+  it('leaves throttling to the internal-error path: it is not a set-up problem', async () => {
+    const server = await answering(
+      400,
+      'application/x-amz-json-1.0',
+      JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+        message: 'The level of configured provisioned throughput for the table was exceeded.',
+      }),
+    );
+    try {
+      const client = new DynamoDBClient({
+        endpoint: url(server),
+        region: 'us-east-1',
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
+      const error = await client
+        .send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))
+        .catch((e: unknown) => e);
+
+      expect((error as Error).name).toBe('ProvisionedThroughputExceededException');
+      expect(explainStoreError(error, { AWS_ENDPOINT_URL_DYNAMODB: url(server) })).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads a request timeout (an endpoint that accepts and never answers) as no answer', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // gray's own client waits 10 s per attempt (grayDynamoDbClient); the same options, shorter.
+      const client = new DynamoDBClient({
+        endpoint: url(server),
+        region: 'us-east-1',
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        requestHandler: { connectionTimeout: 200, requestTimeout: 200, throwOnRequestTimeout: true },
+      });
+      const error = await client
+        .send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))
+        .catch((e: unknown) => e);
+
+      expect(explainStoreError(error, { AWS_ENDPOINT_URL_DYNAMODB: url(server) })?.message).toBe(
+        `DynamoDB did not answer at ${url(server)} (ETIMEDOUT): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
+      );
+      expect(explainStoreError(error, { AWS_REGION: 'eu-west-1' })?.message).toBe(
+        'DynamoDB did not answer in eu-west-1 (ETIMEDOUT): check the network and AWS_REGION, then try again',
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });
+
+/** A loopback server answering every request with `status`, `type` and `body`. */
+async function answering(status: number, type: string, body: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(status, { 'content-type': type }).end(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
