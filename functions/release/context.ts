@@ -269,9 +269,9 @@ export async function runOperation(
   } catch (commitError) {
     // The change is in the cluster but not in the record (the sweeper reports the drift): say both.
     const why = commitError instanceof Error ? commitError.message : String(commitError);
-    if (!(await told.alreadyTold())) {
-      await told.only('failed', `${message}; but the record was not written: ${why}`).catch(() => undefined);
-    }
+    // Already told (its commit landed unanswered, or the sweeper recovered it): the commit's own error.
+    if (await told.alreadyTold()) throw commitError;
+    await told.only('failed', `${message}; but the record was not written: ${why}`).catch(() => undefined);
     if (!(commitError instanceof ReleaseConflictError)) throw commitError;
     // "another operation won — retry" would be wrong here: this change did go out.
     throw new ReleaseConflictError(

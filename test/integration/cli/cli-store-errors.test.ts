@@ -165,15 +165,7 @@ describe('gray with a DynamoDB it cannot use', () => {
       }),
     );
     try {
-      const client = new DynamoDBClient({
-        endpoint: url(server),
-        region: 'us-east-1',
-        maxAttempts: 1,
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      const error = await client
-        .send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))
-        .catch((e: unknown) => e);
+      const error = await oneGetItem(url(server));
 
       expect((error as Error).name).toBe('ProvisionedThroughputExceededException');
       expect(explainStoreError(error, { AWS_ENDPOINT_URL_DYNAMODB: url(server) })).toBeUndefined();
@@ -187,16 +179,9 @@ describe('gray with a DynamoDB it cannot use', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       // gray's own client waits 10 s per attempt (grayDynamoDbClient); the same options, shorter.
-      const client = new DynamoDBClient({
-        endpoint: url(server),
-        region: 'us-east-1',
-        maxAttempts: 1,
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      const error = await oneGetItem(url(server), {
         requestHandler: { connectionTimeout: 200, requestTimeout: 200, throwOnRequestTimeout: true },
       });
-      const error = await client
-        .send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))
-        .catch((e: unknown) => e);
 
       expect(explainStoreError(error, { AWS_ENDPOINT_URL_DYNAMODB: url(server) })?.message).toBe(
         `DynamoDB did not answer at ${url(server)} (ETIMEDOUT): is the local stack running (\`npm run stack\`), and is AWS_ENDPOINT_URL_DYNAMODB the address it printed?`,
@@ -222,3 +207,18 @@ async function answering(status: number, type: string, body: string): Promise<Se
 }
 
 const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+/** The error of one GetItem (a single attempt) sent by a plain SDK client to `endpoint`. */
+function oneGetItem(endpoint: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    ...extra,
+  });
+  return client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } })).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
