@@ -187,20 +187,36 @@ describe('release engine on DynamoDB Local and the Kubernetes API server', () =>
     expect(stack.sleeps).toEqual([1000]);
   });
 
-  it('lets exactly one of two concurrent weight shifts win; the record matches the cluster', async () => {
-    const results = await Promise.allSettled([
-      shiftWeight(stack.deps, { ...base, actor: 'U0ALICE', weight: 10 }),
-      shiftWeight(stack.deps, { ...base, actor: 'U0BOB', weight: 20 }),
-    ]);
+  it('lets exactly one of two overlapping weight shifts win, the other busy naming it; the record matches the cluster', async () => {
+    // The winner's PATCH is held until the other shift settles, so the two provably overlap. Without
+    // the hold they may not: DynamoDB can apply one lock write after the other operation has ended
+    // (seen on DynamoDB Local under load), and then both run, one after the other, as they should.
+    let firstSettled!: () => void;
+    stack.kube.injectFault({
+      method: 'PATCH',
+      pathIncludes: VS_PATH,
+      times: 1,
+      fault: { hold: new Promise<void>((resolve) => (firstSettled = resolve)) },
+    });
+    const results = await Promise.allSettled(
+      [
+        shiftWeight(stack.deps, { ...base, actor: 'U0ALICE', weight: 10 }),
+        shiftWeight(stack.deps, { ...base, actor: 'U0BOB', weight: 20 }),
+      ].map((shift) => shift.finally(firstSettled)),
+    );
 
-    const won = results.filter((r) => r.status === 'fulfilled');
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
+    const [winner, weight] = won[0] === 0 ? ['U0ALICE', 10] : ['U0BOB', 20];
     expect(lost).toHaveLength(1);
-    expect(['conflict', 'busy']).toContain((lost[0]!.reason as { code: string }).code);
+    expect((lost[0]!.reason as { code: string }).code).toBe('busy');
+    expect((lost[0]!.reason as Error).message).toMatch(
+      new RegExp(`^address-service is busy: weight ${weight} by ${winner} since \\d\\d:\\d\\d UTC; wait`),
+    );
+    expect(weights()).toEqual({ blue: 100 - Number(weight), green: weight });
     const record = (await stack.store.get('address-service'))!;
     expect(record.weights).toEqual(weights());
-    expect([10, 20]).toContain(weights().green);
     expect(await stack.store.getLock('address-service')).toBeUndefined();
   });
 

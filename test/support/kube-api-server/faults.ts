@@ -6,7 +6,9 @@ export type Fault =
   | { status: 429; retryAfterSeconds: number }
   | { status: 409 }
   | { reset: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Answers normally once `until` settles: a test holds a request in flight for as long as it needs. */
+  | { hold: Promise<unknown> };
 
 /** Which requests a fault hits (all given conditions must hold) and how many times. */
 export interface FaultSpec {

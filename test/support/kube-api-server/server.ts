@@ -160,6 +160,7 @@ export async function handleHttp(
       return;
     }
     if (fault && 'delayMs' in fault) await delay(ctx, fault.delayMs);
+    if (fault && 'hold' in fault) await fault.hold.catch(() => undefined);
     const injected = fault ? faultError(fault, url.pathname) : undefined;
     if (injected) throw injected;
     if (PUBLIC_PATHS.has(url.pathname) && url.pathname !== '/version') {
