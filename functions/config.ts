@@ -8,6 +8,7 @@
  * Both read YAML 1.2 with the core schema: no timestamps, no merge keys, duplicate keys refused.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
@@ -244,13 +245,24 @@ export function parseGrayConfig(input: unknown, source = 'gray.config.yaml'): Gr
   throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
 }
 
-/** Reads and validates a YAML config file (default: $GRAY_CONFIG, else ./gray.config.yaml). */
+/**
+ * Reads and validates a YAML config file (default: $GRAY_CONFIG, else ./gray.config.yaml). Throws
+ * ConfigError: "cannot read gray.config.yaml (in /srv/app): no such file; pass --config <file> to the
+ * CLI or set GRAY_CONFIG to the config file's path", "… is not valid YAML: …", "… is invalid: <field>: …".
+ */
 export function loadGrayConfig(path = process.env.GRAY_CONFIG ?? 'gray.config.yaml'): GrayConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read ${path}: set GRAY_CONFIG to the config file's path`, { cause: error });
+    const where = isAbsolute(path) ? path : `${path} (in ${process.cwd()})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
+    throw new ConfigError(
+      `cannot read ${where}: ${why}; pass --config <file> to the CLI or set GRAY_CONFIG to the config file's path`,
+      { cause: error },
+    );
   }
   let parsed: unknown;
   try {

@@ -162,13 +162,31 @@ describe('loadGrayConfig', () => {
     expect(error.message).toBe(`${path} is not valid YAML: expected a document, but the input is empty`);
   });
 
-  it('says to set GRAY_CONFIG when the file cannot be read', () => {
+  it('says to pass --config or set GRAY_CONFIG when the file cannot be read', () => {
     const path = fixture('absent.yaml');
 
     const error = configErrorOf(() => loadGrayConfig(path));
 
-    expect(error.message).toBe(`cannot read ${path}: set GRAY_CONFIG to the config file's path`);
+    expect(error.message).toBe(
+      `cannot read ${path}: no such file; pass --config <file> to the CLI or set GRAY_CONFIG to the config file's path`,
+    );
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('names the directory a relative path was looked for in', () => {
+    const error = configErrorOf(() => loadGrayConfig('no-such-gray.config.yaml'));
+
+    expect(error.message).toBe(
+      `cannot read no-such-gray.config.yaml (in ${process.cwd()}): no such file; pass --config <file> to the CLI or set GRAY_CONFIG to the config file's path`,
+    );
+  });
+
+  it('says a directory is not a config file', () => {
+    const error = configErrorOf(() => loadGrayConfig(tmpdir()));
+
+    expect(error.message).toBe(
+      `cannot read ${tmpdir()}: it is a directory; pass --config <file> to the CLI or set GRAY_CONFIG to the config file's path`,
+    );
   });
 
   it('accepts an image repository on a registry with a port (regression: the colon was taken for a tag)', () => {
