@@ -96,6 +96,7 @@ const cliText = (text: string): string => text.replaceAll('/gray ', 'gray ');
 /**
  * Runs one `gray` command line (`argv` without node and script) and returns the exit code: 0 done,
  * 1 refused or failed (message on stderr, never a stack trace), 2 usage error, 3 approval required.
+ * With `--json` an error also prints `{"error": {code, message, exitCode}}` on stdout.
  */
 export async function runCli(
   argv: string[],
@@ -367,11 +368,24 @@ export async function runCli(
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    // With --json a script gets one JSON document on stdout for an error too; the text stays on stderr.
+    const json = (program.opts<GlobalOptions>().json ?? false) || argv.includes('--json');
+    const asJson = (code: string, message: string, exitCode: number) => {
+      if (json) io.out(JSON.stringify({ error: { code, message, exitCode } }, null, 2));
+      return exitCode;
+    };
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      return asJson('usage', error.message.replace(/^error: /, ''), 2);
+    }
     const gray = explainStoreError(error) ?? toGrayError(error);
     const message = cliText(gray.message);
     io.err(gray.expose ? `gray: ${message}` : `gray: internal error (${gray.code}): ${message}`);
-    return gray.code === 'invalid_input' || gray.code === 'unknown_service' ? 2 : 1;
+    return asJson(
+      gray.code,
+      message,
+      gray.code === 'invalid_input' || gray.code === 'unknown_service' ? 2 : 1,
+    );
   }
 }
 

@@ -199,7 +199,7 @@ try {
   await gray(`teardown ${svc} blue`);
   await approveLatest();
   await gray(`status ${svc}`);
-  await gray(`history ${svc} 10`);
+  await gray(`history ${svc} 20`);
   const cluster = createClusterResolver(access)(runtime.worker.release.config.services[0]!);
   for (const kind of ['VirtualService', 'DestinationRule'] as const) {
     const name = kind === 'VirtualService' ? 'address-service-deployment' : svc;

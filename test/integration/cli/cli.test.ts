@@ -79,6 +79,31 @@ describe('gray CLI', () => {
     expect(stack.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
+  it.each([
+    [
+      ['weight', 'address-service', '150'],
+      'invalid_input',
+      'weight "150" must be a whole percent from 0 to 100, like gray weight address-service 25',
+      2,
+    ],
+    [['weight', 'address-service'], 'usage', "missing required argument 'percent'", 2],
+    [
+      ['teardown', 'address-service', 'blue'],
+      'refused',
+      'teardown: address-service blue is the live slot; promote or roll back to the other slot first, then tear blue down',
+      1,
+    ],
+  ])(
+    '--json answers %j with one error document on stdout, the text on stderr',
+    async (args, code, message, exitCode) => {
+      const result = await gray('--json', ...args);
+
+      expect(result.code).toBe(exitCode);
+      expect(JSON.parse(result.out)).toEqual({ error: { code, message, exitCode } });
+      expect(result.err).toContain(message);
+    },
+  );
+
   it('--dry-run of an approval step that would be refused even approved says so and still exits 3', async () => {
     const result = await gray('--dry-run', 'weight', 'address-service', '60');
 
