@@ -376,7 +376,12 @@ export async function runCli(
     };
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
-      return asJson('usage', error.message.replace(/^error: /, ''), 2);
+      // A bare `gray` printed the help and "failed" with commander's placeholder message.
+      const said =
+        error.code === 'commander.help'
+          ? 'no command given; gray --help lists the commands'
+          : error.message.replace(/^error: /, '');
+      return asJson('usage', said, 2);
     }
     const gray = explainStoreError(error) ?? toGrayError(error);
     const message = cliText(gray.message);

@@ -87,6 +87,7 @@ describe('gray CLI', () => {
       2,
     ],
     [['weight', 'address-service'], 'usage', "missing required argument 'percent'", 2],
+    [[], 'usage', 'no command given; gray --help lists the commands', 2],
     [
       ['teardown', 'address-service', 'blue'],
       'refused',
@@ -100,7 +101,8 @@ describe('gray CLI', () => {
 
       expect(result.code).toBe(exitCode);
       expect(JSON.parse(result.out)).toEqual({ error: { code, message, exitCode } });
-      expect(result.err).toContain(message);
+      // A bare `gray` prints the help as its text answer.
+      expect(result.err).toContain(args.length > 0 ? message : 'Usage: gray [options] [command]');
     },
   );
 
