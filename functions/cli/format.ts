@@ -56,3 +56,6 @@ export function renderHistoryText(service: string, events: AuditEvent[]): string
     })
     .join('\n');
 }
+
+/** Domain messages name the Slack form of a next step (`/gray weight …`); on the command line it is `gray …`. */
+export const cliText = (text: string): string => text.replaceAll('/gray ', 'gray ');
